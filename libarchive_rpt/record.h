@@ -1,0 +1,35 @@
+/* record.h -- record encoding shared by the writer and the reader: a
+ * compression context per thread and the dictionaries in use. */
+#ifndef RPT_RECORD_H
+#define RPT_RECORD_H
+
+#include "internal.h"
+
+#include <zlib.h>
+
+typedef struct rpt_dict {
+    uint32_t number;
+    const uint8_t *data;
+    size_t len;
+} rpt_dict;
+
+/* One per thread: reusing the zlib streams saves their setup per record. */
+typedef struct rpt_zctx {
+    z_stream def, inf;
+    int def_ok, inf_ok, level;
+    rpt_buf tmp, best;
+} rpt_zctx;
+
+int rpt_zctx_init(rpt_zctx *z, int level);
+void rpt_zctx_end(rpt_zctx *z);
+
+/* Builds a whole RECD chunk into chunk (its contents are replaced). */
+int rpt_record_build(rpt_buf *chunk, rpt_zctx *z, const rpt_record_info *info,
+                     const uint8_t *data, size_t len, const rpt_dict *dicts,
+                     size_t n_dicts, const struct rpt_seckey *sk, char *err);
+
+/* Inflates a parsed record's payload into out (d: its dictionary or NULL). */
+int rpt_record_inflate(rpt_zctx *z, const rpt_recinfo *ri, const rpt_dict *d,
+                       rpt_buf *out, char *err);
+
+#endif

@@ -1,0 +1,493 @@
+/* scan.c -- one sequential pass over an archive, chunk by chunk: what a
+ * pipe reader, rpt_reader_verify() and a salvage all do. Each record is
+ * handed out only after its CRC, payload, digest and signature checked;
+ * each index, seal and trailer is checked against what came before. */
+#include "reader.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void rpt_scan_free(rpt_scan *s) {
+    rpt_ib_free(&s->seen);
+    free(s->segs);
+    free(s->names_hash);
+    rpt_buf_free(&s->gen_index_chunk);
+    memset(s, 0, sizeof *s);
+}
+
+/* A set of record names (numbers + 1 into s->seen), for duplicates. */
+static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
+    *dup = 0;
+    if ((s->seen.n + 1) * 2 > s->names_cap) {
+        size_t nc = s->names_cap ? s->names_cap * 2 : 1024;
+        uint64_t *nt = calloc(nc, sizeof *nt);
+        if (!nt) return RPT_E_NOMEM;
+        for (size_t i = 0; i < s->names_cap; i++) {
+            uint64_t v = s->names_hash[i];
+            if (!v) continue;
+            const rpt_ientry *e = &s->seen.e[v - 1];
+            size_t h = rpt_name_hash(s->seen.names.p + e->name_off, e->name_len) & (nc - 1);
+            while (nt[h]) h = (h + 1) & (nc - 1);
+            nt[h] = v;
+        }
+        free(s->names_hash);
+        s->names_hash = nt;
+        s->names_cap = nc;
+    }
+    size_t h = rpt_name_hash(name, len) & (s->names_cap - 1);
+    while (s->names_hash[h]) {
+        const rpt_ientry *e = &s->seen.e[s->names_hash[h] - 1];
+        if (e->name_len == len && memcmp(s->seen.names.p + e->name_off, name, len) == 0) {
+            *dup = 1;
+            return RPT_OK;
+        }
+        h = (h + 1) & (s->names_cap - 1);
+    }
+    s->names_hash[h] = s->seen.n + 1; /* the caller adds the entry next */
+    return RPT_OK;
+}
+
+/* Outcome of one step. */
+typedef struct step {
+    int status;       /* RPT_OK or a code */
+    int is_record;    /* out holds a record (maybe failed) */
+    int end;          /* clean end of data */
+    char detail[RPT_ERRLEN];
+} step;
+
+static int fail(step *st, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int fail(step *st, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->detail, sizeof st->detail, fmt, ap);
+    va_end(ap);
+    st->status = code;
+    return code;
+}
+
+static void do_record(rpt_reader *r, const rpt_chunk *c, rpt_record *out, step *st) {
+    rpt_scan *s = &r->scan;
+    rpt_recinfo ri;
+    char perr[RPT_ERRLEN];
+    st->is_record = 1;
+    memset(out, 0, sizeof *out);
+    out->number = s->seen.n;
+    out->offset = c->offset;
+    out->stored = c->raw_len;
+    out->name = out->title = out->source = out->media_type = "";
+    crypto_generichash(out->digest, 32, c->raw, c->raw_len, NULL, 0);
+    if (s->gen_index_off) {
+        fail(st, RPT_E_FORMAT, "record chunk at offset %llu comes after its generation's index",
+             (unsigned long long)c->offset);
+        return;
+    }
+    int rc = rpt_record_parse(c->body, c->len, &ri, perr);
+    if (rc) {
+        fail(st, rc == RPT_E_NAME ? RPT_E_FORMAT : rc, "%s", perr);
+        return;
+    }
+    if (rpt_record_fill(r, &ri, out)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
+    }
+    int dup;
+    if (name_insert(s, ri.name, ri.name_len, &dup)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
+    }
+    if (dup) {
+        fail(st, RPT_E_FORMAT, "a second record with this name");
+        return;
+    }
+    if (rpt_ib_add(&s->seen, ri.name, ri.name_len, c->offset, c->raw_len, ri.size, ri.issued,
+                   out->digest)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
+    }
+    rc = rpt_record_check(r, &ri, 0, perr);
+    const uint8_t *pk;
+    rpt_key_lookup(r, ri.key_id, &pk, &out->trusted);
+    if (rc == RPT_OK || rc == RPT_E_UNTRUSTED) {
+        out->data = r->payload.p ? r->payload.p : (const uint8_t *)"";
+        out->data_len = r->payload.len;
+    }
+    if (rc) fail(st, rc, "%s", perr);
+}
+
+static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
+    rpt_scan *s = &r->scan;
+    if (s->gen_index_off) {
+        fail(st, RPT_E_FORMAT, "a second index in generation %u", s->gen + 1);
+        return;
+    }
+    s->gen_index_off = c->offset;
+    crypto_generichash(s->gen_index_digest, 32, c->raw, c->raw_len, NULL, 0);
+    s->gen_index_chunk.len = 0;
+    if (rpt_buf_put(&s->gen_index_chunk, c->raw, c->raw_len)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
+    }
+    rpt_segment seg;
+    memset(&seg, 0, sizeof seg);
+    seg.offset = c->offset;
+    seg.chunk = s->gen_index_chunk.p; /* borrowed: not freed below */
+    seg.chunk_len = s->gen_index_chunk.len;
+    char perr[RPT_ERRLEN];
+    int rc = rpt_segment_parse(&seg, 1, perr);
+    if (rc) {
+        fail(st, rc, "%s", perr);
+        goto out;
+    }
+    /* the segments must tile the records: older ones, then this one */
+    uint64_t expect = 0;
+    for (size_t i = 0; i < seg.n_older; i++) {
+        size_t j;
+        for (j = 0; j < s->n_segs; j++)
+            if (s->segs[j].offset == seg.older[i].offset) break;
+        if (j == s->n_segs || sodium_memcmp(s->segs[j].digest, seg.older[i].digest, 32) != 0) {
+            fail(st, RPT_E_DIGEST, "index at offset %llu refers to an older index segment that does not match",
+                 (unsigned long long)c->offset);
+            goto out;
+        }
+        if (s->segs[j].first != expect) {
+            fail(st, RPT_E_FORMAT, "index segments do not cover the records in order");
+            goto out;
+        }
+        expect += s->segs[j].n;
+    }
+    if (seg.first != expect || seg.first + seg.n != s->seen.n) {
+        fail(st, RPT_E_DIGEST, "index at offset %llu covers records %llu..%llu, but %llu records came before it",
+             (unsigned long long)c->offset, (unsigned long long)seg.first,
+             (unsigned long long)(seg.first + seg.n), (unsigned long long)s->seen.n);
+        goto out;
+    }
+    if (seg.n_aux != r->n_aux ||
+        (r->n_aux && memcmp(seg.aux, r->aux_off, r->n_aux * sizeof *seg.aux) != 0)) {
+        fail(st, RPT_E_DIGEST, "index at offset %llu lists keys and dictionaries that are not the archive's",
+             (unsigned long long)c->offset);
+        goto out;
+    }
+    for (uint64_t k = 0; k < seg.n; k++) {
+        rpt_ient e;
+        const rpt_ientry *w = &s->seen.e[seg.first + k];
+        (void)rpt_segment_entry(&seg, k, &e);
+        if (e.name_len != w->name_len || memcmp(e.name, s->seen.names.p + w->name_off, e.name_len) ||
+            e.offset != w->offset || e.stored != w->stored || e.size != w->size ||
+            e.issued != w->issued || sodium_memcmp(e.digest, w->digest, 32) != 0) {
+            fail(st, RPT_E_DIGEST, "index entry of record %llu '%.*s' does not match the record",
+                 (unsigned long long)(seg.first + k), (int)(w->name_len > 200 ? 200 : w->name_len),
+                 s->seen.names.p + w->name_off);
+            goto out;
+        }
+    }
+    if (s->n_segs == s->cap_segs) {
+        size_t nc = s->cap_segs ? s->cap_segs * 2 : 8;
+        rpt_seen_seg *ns = realloc(s->segs, nc * sizeof *ns);
+        if (!ns) {
+            fail(st, RPT_E_NOMEM, "out of memory");
+            goto out;
+        }
+        s->segs = ns;
+        s->cap_segs = nc;
+    }
+    rpt_seen_seg *ss = &s->segs[s->n_segs++];
+    ss->offset = c->offset;
+    ss->first = seg.first;
+    ss->n = seg.n;
+    memcpy(ss->digest, s->gen_index_digest, 32);
+out:
+    seg.chunk = NULL;
+    rpt_segment_free(&seg);
+}
+
+static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
+    rpt_scan *s = &r->scan;
+    rpt_seal sl;
+    if (!s->gen_index_off || s->gen_seal_off) {
+        fail(st, RPT_E_FORMAT, "seal at offset %llu is not right after an index",
+             (unsigned long long)c->offset);
+        return;
+    }
+    s->gen_seal_off = c->offset;
+    uint8_t d[32], msg[108], prev[32];
+    memcpy(prev, s->prev_seal, 32);
+    crypto_generichash(s->prev_seal, 32, c->raw, c->raw_len, NULL, 0);
+    if (rpt_seal_parse(c->body, c->len, &sl)) {
+        fail(st, RPT_E_FORMAT, "seal at offset %llu is malformed", (unsigned long long)c->offset);
+        return;
+    }
+    if (sl.generation != s->gen + 1 || sl.count != s->seen.n) {
+        fail(st, RPT_E_DIGEST, "seal at offset %llu claims generation %u with %llu records; found generation %u with %llu",
+             (unsigned long long)c->offset, sl.generation, (unsigned long long)sl.count, s->gen + 1,
+             (unsigned long long)s->seen.n);
+        return;
+    }
+    rpt_seal_digest_d(r, s->gen_index_chunk.p, s->gen_index_chunk.len, d);
+    if (sodium_memcmp(d, sl.d, 32) != 0) {
+        fail(st, RPT_E_DIGEST, "seal of generation %u: header, keys, dictionaries or index do not match its digest",
+             sl.generation);
+        return;
+    }
+    if (sodium_memcmp(prev, sl.prev, 32) != 0) {
+        fail(st, RPT_E_DIGEST, "seal of generation %u does not name the previous seal: the chain is broken",
+             sl.generation);
+        return;
+    }
+    const uint8_t *pk;
+    int trusted;
+    char hex[17];
+    rpt_key_lookup(r, sl.key_id, &pk, &trusted);
+    rpt_key_id_hex(sl.key_id, hex);
+    rpt_seal_message(msg, r->archive_id, &sl);
+    if (!pk || crypto_sign_verify_detached(sl.sig, msg, sizeof msg, pk) != 0) {
+        fail(st, RPT_E_BADSIG, "seal of generation %u: signature does not verify with key %s",
+             sl.generation, hex);
+        return;
+    }
+    if (r->n_trusted && !trusted)
+        fail(st, RPT_E_UNTRUSTED, "seal of generation %u: signed by key %s, which is not trusted",
+             sl.generation, hex);
+}
+
+static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
+    rpt_scan *s = &r->scan;
+    rpt_trailer t;
+    if (!s->gen_seal_off) {
+        fail(st, RPT_E_FORMAT, "trailer at offset %llu is not right after a seal",
+             (unsigned long long)c->offset);
+    } else if (rpt_trailer_parse(c->body, c->len, &t) || t.index_offset != s->gen_index_off ||
+               t.seal_offset != s->gen_seal_off || t.prev_trailer != s->last_trailer ||
+               t.generation != s->gen + 1 || t.count != s->seen.n) {
+        fail(st, RPT_E_FORMAT, "trailer at offset %llu does not agree with its generation",
+             (unsigned long long)c->offset);
+    }
+    /* whatever the verdict, the generation ends here */
+    s->gen++;
+    s->in_gen = 0;
+    s->gen_index_off = s->gen_seal_off = 0;
+    s->last_trailer = c->offset;
+    s->last_trailer_end = c->offset + c->raw_len;
+}
+
+/* Finds the next plausible chunk after a damaged stretch (salvage). */
+static int resync(rpt_reader *r, uint64_t from) {
+    static const char *types[] = {"RECD", "KEYS", "DICT", "INDX", "SEAL", "TRLR"};
+    uint8_t blk[65536];
+    uint64_t pos = from;
+    while (pos + 12 <= r->file_size) {
+        size_t n = (size_t)(r->file_size - pos < sizeof blk ? r->file_size - pos : sizeof blk);
+        if (rpt_src_read(r, pos, blk, n)) return 0;
+        for (size_t i = 0; i + 4 <= n; i++) {
+            for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+                if (memcmp(blk + i, types[t], 4) != 0) continue;
+                rpt_chunk c;
+                if (rpt_read_chunk(r, pos + i, &c) == RPT_OK) {
+                    r->scan.lost += pos + i - r->scan.pos;
+                    r->scan.pos = pos + i;
+                    return 1;
+                }
+            }
+        }
+        if (n < 4) break;
+        pos += n - 3;
+    }
+    r->scan.lost += r->file_size - r->scan.pos;
+    r->scan.pos = r->file_size;
+    return 0;
+}
+
+/* One chunk. Sets st->end at a clean end; s->stop when the framing is
+ * lost and the pass cannot go on. */
+static void scan_step(rpt_reader *r, rpt_record *out, step *st) {
+    rpt_scan *s = &r->scan;
+    rpt_chunk c;
+    int eof;
+    memset(st, 0, sizeof *st);
+    int rc = rpt_read_chunk_ex(r, s->pos, &c, &eof);
+    if (eof) {
+        st->end = 1;
+        if (s->gen == 0)
+            fail(st, RPT_E_NOSEAL, "the archive ends at offset %llu without any seal: it is truncated or was never finished",
+                 (unsigned long long)s->pos);
+        else if (s->in_gen || s->pos != s->last_trailer_end)
+            fail(st, RPT_E_TRUNCATED, "%llu bytes after the trailer of generation %u are an incomplete generation (an append that did not finish); generation %u is complete",
+                 (unsigned long long)(s->pos - s->last_trailer_end), s->gen, s->gen);
+        return;
+    }
+    if (rc) {
+        fail(st, rc, "%s", r->err);
+        if (rc == RPT_E_FORMAT && rpt_chunk_type_valid(c.type) && c.len <= rpt_chunk_cap(c.type)) {
+            /* a CRC mismatch: the framing holds, go on after it */
+            if (c.type == RPT_T_RECD) {
+                st->is_record = 1;
+                memset(out, 0, sizeof *out);
+                out->number = s->seen.n;
+                out->offset = s->pos;
+                out->stored = (uint64_t)c.len + 12;
+                out->name = out->title = out->source = out->media_type = "";
+            }
+            if (r->flags & RPT_OPEN_SALVAGE) s->lost += (uint64_t)c.len + 12;
+            s->pos += (uint64_t)c.len + 12;
+            s->in_gen = 1;
+            return;
+        }
+        if ((r->flags & RPT_OPEN_SALVAGE) && rc != RPT_E_IO) {
+            if (!resync(r, s->pos + 1)) st->end = 1;
+            return;
+        }
+        s->stop = 1;
+        return;
+    }
+    s->pos += c.raw_len;
+    if (c.type != RPT_T_TRLR) s->in_gen = 1;
+    switch (c.type) {
+    case RPT_T_HEAD:
+        fail(st, RPT_E_FORMAT, "a second HEAD chunk at offset %llu", (unsigned long long)c.offset);
+        break;
+    case RPT_T_KEYS:
+    case RPT_T_DICT:
+        if (s->gen_index_off) {
+            fail(st, RPT_E_FORMAT, "keys or dictionary after the index at offset %llu",
+                 (unsigned long long)c.offset);
+            break;
+        }
+        if ((rc = rpt_take_aux(r, &c))) fail(st, rc, "%s", r->err);
+        break;
+    case RPT_T_RECD: do_record(r, &c, out, st); break;
+    case RPT_T_INDX: do_index(r, &c, st); break;
+    case RPT_T_SEAL: do_seal(r, &c, st); break;
+    case RPT_T_TRLR: do_trailer(r, &c, st); break;
+    default: break; /* ancillary: skipped, its CRC checked */
+    }
+}
+
+int rpt_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
+                  rpt_verify_summary *sum) {
+    (void)cb; (void)ctx; (void)sum;
+    rpt_scan *s = &r->scan;
+    int salvage = (r->flags & RPT_OPEN_SALVAGE) != 0;
+    for (;;) {
+        if (s->stop || s->done) return s->done ? 1 : rpt_seterr(r->err, RPT_E_FORMAT, "%s", r->err);
+        step st;
+        scan_step(r, out, &st);
+        if (st.end && !st.status) {
+            s->done = 1;
+            return 1;
+        }
+        if (st.end) s->done = 1;
+        if (st.is_record) {
+            if (st.status == RPT_OK) return RPT_OK;
+            char where[300];
+            snprintf(where, sizeof where, "record %llu '%.200s' at offset %llu",
+                     (unsigned long long)out->number, out->name, (unsigned long long)out->offset);
+            if (salvage) {
+                if (st.status == RPT_E_UNTRUSTED) return rpt_seterr(r->err, st.status, "%s: %s", where, st.detail);
+                if (st.status == RPT_E_NOMEM || st.status == RPT_E_IO) return st.status;
+                s->lost += out->stored;
+                continue;
+            }
+            return rpt_seterr(r->err, st.status, "%s: %s", where, st.detail);
+        }
+        if (st.status == RPT_OK) continue;
+        if (salvage && st.status != RPT_E_IO && st.status != RPT_E_NOMEM) {
+            if (st.end) return 1;
+            continue;
+        }
+        if (s->stop) s->done = 1;
+        return rpt_seterr(r->err, st.status, "%s", st.detail);
+    }
+}
+
+/* Worst first: damage, then tampering, then trust. */
+static int rank(int code) {
+    switch (code) {
+    case RPT_OK: return 0;
+    case RPT_E_UNTRUSTED: return 1;
+    case RPT_E_BADSIG:
+    case RPT_E_DIGEST: return 2;
+    default: return 3;
+    }
+}
+
+static int is_damage(int code) { return rank(code) == 3; }
+
+static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_summary *sum) {
+    int worst = RPT_OK;
+    rpt_record rec;
+    rpt_scan *s = &r->scan;
+    while (!s->stop && !s->done) {
+        step st;
+        scan_step(r, &rec, &st);
+        if (st.end) s->done = 1;
+        if (st.status == RPT_E_IO || st.status == RPT_E_NOMEM) {
+            rpt_seterr(r->err, st.status, "%s", st.detail);
+            return st.status;
+        }
+        if (st.is_record) {
+            sum->records++;
+            if (st.status == RPT_OK) sum->ok++;
+            else if (st.status == RPT_E_UNTRUSTED) sum->untrusted++;
+            else if (rank(st.status) == 2) sum->tampered++;
+            else sum->damaged++;
+        } else if (st.status && rank(st.status) > rank(sum->archive_status)) {
+            sum->archive_status = st.status;
+        }
+        if (st.status && rank(st.status) > rank(worst)) {
+            worst = st.status;
+            rpt_seterr(r->err, worst, "%s", st.detail);
+        }
+        if (cb && (st.is_record || st.status)) {
+            rpt_verify_event ev = {st.status, st.is_record ? &rec : NULL, st.detail};
+            if (cb(&ev, ctx)) break;
+        }
+    }
+    sum->generations = s->gen;
+    if (s->stop && !is_damage(worst)) worst = RPT_E_FORMAT;
+    return worst;
+}
+
+int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_summary *sum) {
+    rpt_verify_summary local;
+    if (!r) return RPT_E_ARG;
+    if (!sum) sum = &local;
+    memset(sum, 0, sizeof *sum);
+    if (r->seq) return verify_pass(r, cb, ctx, sum);
+    /* Random access: a fresh sequential pass over the same file, with the
+     * same trust, from the first byte. */
+    rpt_reader *v = calloc(1, sizeof *v);
+    if (!v) return RPT_E_NOMEM;
+    v->fd = dup(r->fd);
+    v->file_size = r->file_size;
+    v->flags = 0;
+    int rc = rpt_zctx_init(&v->z, 0);
+    if (v->fd < 0 || rc) {
+        rpt_reader_free(v);
+        return rpt_seterr(r->err, RPT_E_NOMEM, "cannot start a verification pass");
+    }
+    for (size_t i = 0; i < r->n_trusted; i++)
+        if (rpt_reader_trust(v, &r->trusted[i])) {
+            rpt_reader_free(v);
+            return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+        }
+    uint8_t m[RPT_MAGIC_BYTES];
+    rpt_chunk c;
+    rc = rpt_src_read(v, 0, m, sizeof m);
+    if (!rc) rc = rpt_read_chunk(v, RPT_MAGIC_BYTES, &c);
+    if (!rc) rc = rpt_take_head(v, &c);
+    if (rc) {
+        rpt_seterr(r->err, rc, "%s", v->err);
+        rpt_reader_free(v);
+        return rc;
+    }
+    v->scan.pos = RPT_MAGIC_BYTES + c.raw_len;
+    rc = verify_pass(v, cb, ctx, sum);
+    if (rc) rpt_seterr(r->err, rc, "%s", v->err);
+    rpt_reader_free(v);
+    return rc;
+}

@@ -1,0 +1,723 @@
+/* writer.c -- building an archive in one pass: header, keys, dictionaries,
+ * records compressed and signed by a pool of workers but written in call
+ * order (so any thread count gives the same bytes), then index, seal and
+ * trailer; a temporary file renamed into place, or an append that leaves
+ * the earlier generation intact until the new trailer is down. */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MODE_PATH, MODE_FD, MODE_APPEND };
+enum { JOB_FREE, JOB_PENDING, JOB_TAKEN, JOB_DONE };
+
+typedef struct job {
+    int state;
+    rpt_record_info info;
+    rpt_meta *meta;
+    char *strings;
+    uint8_t *data;
+    size_t len;
+    rpt_buf chunk;
+    int rc;
+    char err[RPT_ERRLEN];
+} job;
+
+struct rpt_writer {
+    char err[RPT_ERRLEN];
+    int mode, fd, overwrite, started, closed, failed;
+    char *path, *tmp;
+    const rpt_seckey *sk;
+    int level;
+    uint8_t archive_id[RPT_ARCHIVE_ID_BYTES];
+    int64_t created;
+    char *software, *key_comment;
+    uint64_t pos;
+    /* dictionaries: the archive's earlier ones first (append), then new */
+    rpt_dict *dicts;
+    size_t n_dicts, n_dicts_old;
+    /* what the seal's digest covers */
+    rpt_buf head_chunk, aux;
+    uint64_t *aux_off;
+    size_t n_aux;
+    /* this generation's records, and the names of every record */
+    rpt_ibuilder ib;
+    uint64_t base;
+    rpt_buf names;
+    uint64_t *nset; /* open addressing: name offset + 1 */
+    size_t nset_cap, nset_n;
+    /* append */
+    rpt_reader *old;
+    uint64_t old_size, prev_trailer;
+    uint32_t gen;
+    uint8_t prev_seal[RPT_DIGEST_BYTES];
+    /* workers */
+    pthread_t *thr;
+    size_t n_thr;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    int pool_ok, quit;
+    job *ring;
+    size_t ring_n;
+    uint64_t head, tail, take; /* next to write, next to fill, next to build */
+    rpt_zctx z;
+    rpt_buf chunk;
+};
+
+/* ----- output ----- */
+static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t k = write(w->fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            w->failed = 1;
+            return rpt_seterr(w->err, RPT_E_IO, "write error at offset %llu: %s",
+                              (unsigned long long)w->pos, strerror(errno));
+        }
+        p += k;
+        n -= (size_t)k;
+        w->pos += (uint64_t)k;
+    }
+    return RPT_OK;
+}
+
+static int nomem(rpt_writer *w) {
+    w->failed = 1;
+    return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+}
+
+/* ----- names already used ----- */
+static int name_claim(rpt_writer *w, const char *name) {
+    size_t len = strlen(name);
+    if (w->old) {
+        uint64_t i;
+        if (rpt_reader_find(w->old, name, &i) == RPT_OK)
+            return rpt_seterr(w->err, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
+                              name, (unsigned long long)i);
+    }
+    if ((w->nset_n + 1) * 2 > w->nset_cap) {
+        size_t nc = w->nset_cap ? w->nset_cap * 2 : 1024;
+        uint64_t *nt = calloc(nc, sizeof *nt);
+        if (!nt) return nomem(w);
+        for (size_t i = 0; i < w->nset_cap; i++) {
+            if (!w->nset[i]) continue;
+            const char *s = (const char *)w->names.p + w->nset[i] - 1;
+            size_t h = rpt_name_hash((const uint8_t *)s, strlen(s)) & (nc - 1);
+            while (nt[h]) h = (h + 1) & (nc - 1);
+            nt[h] = w->nset[i];
+        }
+        free(w->nset);
+        w->nset = nt;
+        w->nset_cap = nc;
+    }
+    size_t h = rpt_name_hash((const uint8_t *)name, len) & (w->nset_cap - 1);
+    while (w->nset[h]) {
+        if (strcmp((const char *)w->names.p + w->nset[h] - 1, name) == 0)
+            return rpt_seterr(w->err, RPT_E_DUPLICATE, "two records named '%.200s'", name);
+        h = (h + 1) & (w->nset_cap - 1);
+    }
+    w->nset[h] = w->names.len + 1;
+    w->nset_n++;
+    if (rpt_buf_put(&w->names, name, len + 1)) return nomem(w);
+    return RPT_OK;
+}
+
+/* ----- the start of a generation: header, keys, dictionaries ----- */
+static int put_chunk(rpt_writer *w, uint32_t type, const rpt_buf *body, int aux) {
+    w->chunk.len = 0;
+    uint64_t off = w->pos;
+    if (rpt_chunk_put(&w->chunk, type, body->p, body->len)) return nomem(w);
+    if (aux) {
+        uint64_t *na = realloc(w->aux_off, (w->n_aux + 1) * sizeof *na);
+        if (!na || rpt_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
+        w->aux_off = na;
+        na[w->n_aux++] = off;
+    }
+    if (type == RPT_T_HEAD && rpt_buf_put(&w->head_chunk, w->chunk.p, w->chunk.len)) return nomem(w);
+    return out_write(w, w->chunk.p, w->chunk.len);
+}
+
+static int write_start(rpt_writer *w) {
+    if (w->started) return RPT_OK;
+    w->started = 1;
+    rpt_buf b = {0};
+    int rc = RPT_OK;
+    if (w->mode != MODE_APPEND) {
+        rc = out_write(w, rpt_magic, RPT_MAGIC_BYTES);
+        uint8_t t[8];
+        rpt_le64_store(t, (uint64_t)w->created);
+        if (!rc) {
+            if (rpt_buf_u8(&b, RPT_FORMAT_MAJOR) || rpt_buf_u8(&b, RPT_FORMAT_MINOR) ||
+                rpt_buf_put(&b, w->archive_id, 16) || rpt_buf_put(&b, t, 8) ||
+                rpt_buf_str(&b, w->software, strlen(w->software)))
+                rc = nomem(w);
+            else
+                rc = put_chunk(w, RPT_T_HEAD, &b, 0);
+        }
+    }
+    /* the signer's key, unless an earlier generation listed it */
+    const uint8_t *pk = NULL;
+    int trusted;
+    if (w->old) rpt_key_lookup(w->old, w->sk->id, &pk, &trusted);
+    if (!rc && !pk) {
+        b.len = 0;
+        const char *cm = w->key_comment ? w->key_comment : "";
+        if (rpt_buf_varint(&b, 1) || rpt_buf_put(&b, w->sk->id, 8) || rpt_buf_put(&b, w->sk->sk + 32, 32) ||
+            rpt_buf_str(&b, cm, strlen(cm)))
+            rc = nomem(w);
+        else
+            rc = put_chunk(w, RPT_T_KEYS, &b, 1);
+    }
+    for (size_t i = w->n_dicts_old; !rc && i < w->n_dicts; i++) {
+        uint8_t id[32];
+        b.len = 0;
+        crypto_generichash(id, 32, w->dicts[i].data, w->dicts[i].len, NULL, 0);
+        if (rpt_buf_varint(&b, w->dicts[i].number) || rpt_buf_put(&b, id, 32) ||
+            rpt_buf_str(&b, w->dicts[i].data, w->dicts[i].len))
+            rc = nomem(w);
+        else
+            rc = put_chunk(w, RPT_T_DICT, &b, 1);
+    }
+    rpt_buf_free(&b);
+    return rc;
+}
+
+/* ----- records ----- */
+static int emit(rpt_writer *w, const rpt_buf *chunk, const rpt_record_info *info, size_t len) {
+    uint8_t dg[RPT_DIGEST_BYTES];
+    uint64_t off = w->pos;
+    crypto_generichash(dg, sizeof dg, chunk->p, chunk->len, NULL, 0);
+    int rc = out_write(w, chunk->p, chunk->len);
+    if (rc) return rc;
+    if (rpt_ib_add(&w->ib, (const uint8_t *)info->name, strlen(info->name), off, chunk->len, len,
+                   info->issued, dg))
+        return nomem(w);
+    return RPT_OK;
+}
+
+static void job_clear(job *j) {
+    free(j->meta);
+    free(j->strings);
+    free(j->data);
+    j->meta = NULL;
+    j->strings = NULL;
+    j->data = NULL;
+    j->state = JOB_FREE;
+}
+
+static void *worker(void *arg) {
+    rpt_writer *w = arg;
+    rpt_zctx z;
+    int zok = rpt_zctx_init(&z, w->level) == RPT_OK;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && w->take == w->tail) pthread_cond_wait(&w->cv_work, &w->mu);
+        if (w->take == w->tail) break;
+        job *j = &w->ring[w->take++ % w->ring_n];
+        j->state = JOB_TAKEN;
+        pthread_mutex_unlock(&w->mu);
+        if (zok)
+            j->rc = rpt_record_build(&j->chunk, &z, &j->info, j->data, j->len, w->dicts, w->n_dicts,
+                                     w->sk, j->err);
+        else
+            j->rc = rpt_seterr(j->err, RPT_E_NOMEM, "out of memory for a compressor");
+        pthread_mutex_lock(&w->mu);
+        j->state = JOB_DONE;
+        pthread_cond_broadcast(&w->cv_done);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (zok) rpt_zctx_end(&z);
+    return NULL;
+}
+
+/* Writes the oldest job once it is done. */
+static int drain_one(rpt_writer *w) {
+    job *j = &w->ring[w->head % w->ring_n];
+    pthread_mutex_lock(&w->mu);
+    while (j->state != JOB_DONE) pthread_cond_wait(&w->cv_done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    w->head++;
+    int rc = j->rc;
+    if (rc) {
+        w->failed = 1;
+        rpt_seterr(w->err, rc, "%s", j->err);
+    } else {
+        rc = emit(w, &j->chunk, &j->info, j->len);
+    }
+    job_clear(j);
+    return rc;
+}
+
+static int drain_all(rpt_writer *w) {
+    int rc = RPT_OK;
+    while (w->head < w->tail) {
+        int r2 = drain_one(w);
+        if (!rc) rc = r2;
+    }
+    return rc;
+}
+
+static void pool_stop(rpt_writer *w) {
+    if (!w->pool_ok) return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv_work);
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < w->n_thr; i++) pthread_join(w->thr[i], NULL);
+    for (uint64_t s = w->head; s < w->tail; s++) {
+        job_clear(&w->ring[s % w->ring_n]);
+    }
+    for (size_t i = 0; i < w->ring_n; i++) rpt_buf_free(&w->ring[i].chunk);
+    w->head = w->tail;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv_work);
+    pthread_cond_destroy(&w->cv_done);
+    free(w->thr);
+    free(w->ring);
+    w->thr = NULL;
+    w->ring = NULL;
+    w->pool_ok = 0;
+}
+
+static int pool_start(rpt_writer *w, unsigned threads) {
+    if (threads <= 1) return RPT_OK;
+    w->ring_n = 2 * (size_t)threads;
+    w->ring = calloc(w->ring_n, sizeof *w->ring);
+    w->thr = calloc(threads, sizeof *w->thr);
+    if (!w->ring || !w->thr) return RPT_E_NOMEM;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv_work, NULL);
+    pthread_cond_init(&w->cv_done, NULL);
+    w->pool_ok = 1;
+    for (unsigned i = 0; i < threads; i++) {
+        if (pthread_create(&w->thr[i], NULL, worker, w) != 0) break;
+        w->n_thr++;
+    }
+    if (w->n_thr == 0) {
+        pool_stop(w);
+        return RPT_OK; /* no threads to be had: build inline */
+    }
+    return RPT_OK;
+}
+
+/* Deep copy of the caller's metadata for a worker. */
+static int job_fill(job *j, const rpt_record_info *info, const void *data, size_t len) {
+    size_t total = 0;
+#define SLEN(s) ((s) ? strlen(s) + 1 : 0)
+    total += SLEN(info->name) + SLEN(info->title) + SLEN(info->source) + SLEN(info->media_type);
+    for (size_t i = 0; i < info->n_meta; i++) total += SLEN(info->meta[i].key) + SLEN(info->meta[i].value);
+    j->strings = malloc(total ? total : 1);
+    j->meta = calloc(info->n_meta ? info->n_meta : 1, sizeof *j->meta);
+    j->data = malloc(len ? len : 1);
+    if (!j->strings || !j->meta || !j->data) return RPT_E_NOMEM;
+    char *p = j->strings;
+#define SCOPY(dst, s)                                                                              \
+    do {                                                                                           \
+        if (s) {                                                                                   \
+            size_t n_ = strlen(s) + 1;                                                             \
+            memcpy(p, s, n_);                                                                      \
+            dst = p;                                                                               \
+            p += n_;                                                                               \
+        } else                                                                                     \
+            dst = NULL;                                                                            \
+    } while (0)
+    j->info = *info;
+    SCOPY(j->info.name, info->name);
+    SCOPY(j->info.title, info->title);
+    SCOPY(j->info.source, info->source);
+    SCOPY(j->info.media_type, info->media_type);
+    for (size_t i = 0; i < info->n_meta; i++) {
+        SCOPY(j->meta[i].key, info->meta[i].key);
+        SCOPY(j->meta[i].value, info->meta[i].value);
+    }
+#undef SCOPY
+#undef SLEN
+    j->info.meta = j->meta;
+    if (len) memcpy(j->data, data, len);
+    j->len = len;
+    return RPT_OK;
+}
+
+int rpt_writer_add(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len) {
+    if (!w) return RPT_E_ARG;
+    if (w->failed || w->closed) return rpt_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
+    if (!info || (!data && len)) return rpt_seterr(w->err, RPT_E_ARG, "no record given");
+    if (!info->name || rpt_name_check(info->name, strlen(info->name))) {
+        w->failed = 1;
+        return rpt_seterr(w->err, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
+                          info->name ? info->name : "");
+    }
+    if (len > RPT_PAYLOAD_MAX) {
+        w->failed = 1;
+        return rpt_seterr(w->err, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
+                          info->name, len, (unsigned)RPT_PAYLOAD_MAX);
+    }
+    int rc = name_claim(w, info->name);
+    if (rc) {
+        w->failed = 1;
+        return rc;
+    }
+    if ((rc = write_start(w))) return rc;
+    if (!w->pool_ok) {
+        rc = rpt_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, w->sk, w->err);
+        if (rc) {
+            w->failed = 1;
+            return rc;
+        }
+        return emit(w, &w->chunk, info, len);
+    }
+    /* the ring is full: write the oldest first */
+    while (w->tail - w->head >= w->ring_n)
+        if ((rc = drain_one(w))) return rc;
+    job *j = &w->ring[w->tail % w->ring_n];
+    if (job_fill(j, info, data, len)) {
+        job_clear(j);
+        return nomem(w);
+    }
+    /* the metadata is checked here, on the caller's thread, so the error
+     * comes back from this call */
+    rpt_buf tmp = {0};
+    rc = rpt_record_meta_encode(&tmp, &j->info, len, w->err);
+    rpt_buf_free(&tmp);
+    if (rc) {
+        job_clear(j);
+        w->failed = 1;
+        return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    j->state = JOB_PENDING;
+    w->tail++;
+    pthread_cond_signal(&w->cv_work);
+    pthread_mutex_unlock(&w->mu);
+    /* write what is ready, without waiting */
+    for (;;) {
+        if (w->head == w->tail) break;
+        job *h = &w->ring[w->head % w->ring_n];
+        pthread_mutex_lock(&w->mu);
+        int ready = h->state == JOB_DONE;
+        pthread_mutex_unlock(&w->mu);
+        if (!ready) break;
+        if ((rc = drain_one(w))) return rc;
+    }
+    return RPT_OK;
+}
+
+int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *number) {
+    if (!w) return RPT_E_ARG;
+    if (w->failed || w->closed || w->started || w->tail || w->ib.n)
+        return rpt_seterr(w->err, RPT_E_ARG, "dictionaries must come before the first record");
+    if (!dict || len == 0 || len > RPT_DICT_MAX)
+        return rpt_seterr(w->err, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
+    if (w->n_dicts >= RPT_MAX_DICTS)
+        return rpt_seterr(w->err, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
+    rpt_dict *nd = realloc(w->dicts, (w->n_dicts + 1) * sizeof *nd);
+    if (!nd) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    w->dicts = nd;
+    uint8_t *copy = malloc(len);
+    if (!copy) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    memcpy(copy, dict, len);
+    nd[w->n_dicts].number = (uint32_t)w->n_dicts;
+    nd[w->n_dicts].data = copy;
+    nd[w->n_dicts].len = len;
+    if (number) *number = (uint32_t)w->n_dicts;
+    w->n_dicts++;
+    return RPT_OK;
+}
+
+/* ----- closing: index, seal, trailer ----- */
+static int write_index(rpt_writer *w, uint64_t *index_off) {
+    size_t n_old = w->old ? w->old->n_segs : 0;
+    const rpt_segment *olds = w->old ? w->old->segs : NULL;
+    /* merge older segments no bigger than the growing new one, so
+     * segment sizes at least double going back: log2(N) segments */
+    size_t k = n_old;
+    uint64_t cur = w->ib.n;
+    while (k > 0 && olds[k - 1].n <= cur) {
+        k--;
+        cur += olds[k].n;
+    }
+    rpt_ibuilder merged = {0};
+    const rpt_ibuilder *use = &w->ib;
+    uint64_t first = w->base;
+    int rc = RPT_OK;
+    if (k < n_old) {
+        first = olds[k].first;
+        for (size_t s = k; !rc && s < n_old; s++)
+            for (uint64_t i = 0; !rc && i < olds[s].n; i++) {
+                rpt_ient e;
+                rc = rpt_segment_entry(&olds[s], i, &e);
+                if (!rc) rc = rpt_ib_add(&merged, e.name, e.name_len, e.offset, e.stored, e.size,
+                                         e.issued, e.digest);
+            }
+        for (size_t i = 0; !rc && i < w->ib.n; i++) {
+            const rpt_ientry *e = &w->ib.e[i];
+            rc = rpt_ib_add(&merged, w->ib.names.p + e->name_off, e->name_len, e->offset, e->stored,
+                            e->size, e->issued, e->digest);
+        }
+        use = &merged;
+    }
+    rpt_segref *refs = calloc(k ? k : 1, sizeof *refs);
+    if (!refs) rc = RPT_E_NOMEM;
+    for (size_t s = 0; !rc && s < k; s++) {
+        refs[s].offset = olds[s].offset;
+        memcpy(refs[s].digest, olds[s].digest, 32);
+    }
+    rpt_buf body = {0};
+    if (!rc) rc = rpt_index_encode(&body, use, first, refs, k, w->aux_off, w->n_aux);
+    free(refs);
+    rpt_ib_free(&merged);
+    if (rc) {
+        rpt_buf_free(&body);
+        w->failed = 1;
+        return rpt_seterr(w->err, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
+    }
+    *index_off = w->pos;
+    w->chunk.len = 0;
+    rc = rpt_chunk_put(&w->chunk, RPT_T_INDX, body.p, body.len);
+    rpt_buf_free(&body);
+    if (rc) return nomem(w);
+    return out_write(w, w->chunk.p, w->chunk.len);
+}
+
+static int sync_fd(rpt_writer *w) {
+    if (fsync(w->fd) != 0 && errno != EINVAL && errno != EROFS) {
+        w->failed = 1;
+        return rpt_seterr(w->err, RPT_E_IO, "cannot sync: %s", strerror(errno));
+    }
+    return RPT_OK;
+}
+
+static void sync_dir_of(const char *path) {
+    char *copy = strdup(path);
+    if (!copy) return;
+    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    free(copy);
+}
+
+int rpt_writer_close(rpt_writer *w) {
+    if (!w) return RPT_E_ARG;
+    if (w->closed) return RPT_OK;
+    if (w->failed) return rpt_seterr(w->err, RPT_E_ARG, "the writer has failed: %s", w->err);
+    int rc = drain_all(w);
+    pool_stop(w);
+    if (rc) return rc;
+    if ((rc = write_start(w))) return rc;
+    uint64_t index_off = 0;
+    if ((rc = write_index(w, &index_off))) return rc;
+    /* D covers the header, keys, dictionaries and this index chunk */
+    rpt_seal sl;
+    memset(&sl, 0, sizeof sl);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, w->head_chunk.p, w->head_chunk.len);
+    crypto_generichash_update(&st, w->aux.p, w->aux.len);
+    crypto_generichash_update(&st, w->chunk.p, w->chunk.len);
+    crypto_generichash_final(&st, sl.d, 32);
+    sl.generation = w->gen;
+    sl.count = w->base + w->ib.n;
+    memcpy(sl.prev, w->prev_seal, 32);
+    memcpy(sl.key_id, w->sk->id, 8);
+    uint8_t msg[108];
+    rpt_seal_message(msg, w->archive_id, &sl);
+    crypto_sign_detached(sl.sig, NULL, msg, sizeof msg, w->sk->sk);
+    uint64_t seal_off = w->pos;
+    w->chunk.len = 0;
+    if (rpt_seal_encode(&w->chunk, &sl)) return nomem(w);
+    if ((rc = out_write(w, w->chunk.p, w->chunk.len))) return rc;
+    rpt_trailer t = {index_off, seal_off, w->prev_trailer, w->gen, sl.count};
+    w->chunk.len = 0;
+    if (rpt_trailer_encode(&w->chunk, &t)) return nomem(w);
+    if ((rc = out_write(w, w->chunk.p, w->chunk.len))) return rc;
+    if (w->mode != MODE_FD && (rc = sync_fd(w))) return rc;
+    if (w->mode == MODE_PATH) {
+        if (close(w->fd) != 0) {
+            w->fd = -1;
+            w->failed = 1;
+            return rpt_seterr(w->err, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
+        }
+        w->fd = -1;
+        /* without overwrite, link() refuses an existing name atomically */
+        int ok = w->overwrite ? rename(w->tmp, w->path) == 0
+                              : (link(w->tmp, w->path) == 0 && unlink(w->tmp) == 0);
+        if (!ok) {
+            int e = errno;
+            w->failed = 1;
+            return rpt_seterr(w->err, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
+                              w->path, strerror(e));
+        }
+        free(w->tmp);
+        w->tmp = NULL;
+        sync_dir_of(w->path);
+    }
+    w->closed = 1;
+    return RPT_OK;
+}
+
+/* ----- opening ----- */
+void rpt_writer_options_init(rpt_writer_options *opt) {
+    memset(opt, 0, sizeof *opt);
+    opt->level = -1;
+    opt->created = INT64_MIN;
+}
+
+static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rpt_writer_options *opt) {
+    rpt_writer_options def;
+    if (!opt) {
+        rpt_writer_options_init(&def);
+        opt = &def;
+    }
+    rpt_writer *w = *out = calloc(1, sizeof *w);
+    if (!w) return RPT_E_NOMEM;
+    w->fd = -1;
+    w->mode = mode;
+    w->gen = 1;
+    w->level = opt->level < 0 ? 9 : opt->level > 9 ? 9 : opt->level;
+    if (!sk) return rpt_seterr(w->err, RPT_E_ARG, "no secret key given");
+    w->sk = sk;
+    if (opt->archive_id) memcpy(w->archive_id, opt->archive_id, 16);
+    else randombytes_buf(w->archive_id, 16);
+    w->created = opt->created == INT64_MIN ? (int64_t)time(NULL) : opt->created;
+    char sw[64];
+    snprintf(sw, sizeof sw, "rpt %s", rpt_version());
+    w->software = strdup(opt->software ? opt->software : sw);
+    w->key_comment = strdup(opt->key_comment ? opt->key_comment : "");
+    if (!w->software || !w->key_comment || rpt_zctx_init(&w->z, w->level))
+        return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    unsigned threads = opt->threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
+    }
+    if (threads > 256) threads = 256;
+    if (pool_start(w, threads)) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    return RPT_OK;
+}
+
+int rpt_writer_open_path(rpt_writer **out, const char *path, int overwrite, const rpt_seckey *sk,
+                         const rpt_writer_options *opt) {
+    if (!out) return RPT_E_ARG;
+    int rc = writer_new(out, MODE_PATH, sk, opt);
+    rpt_writer *w = *out;
+    if (rc) return rc;
+    if (!path || !*path) return rpt_seterr(w->err, RPT_E_ARG, "no path given");
+    w->overwrite = overwrite;
+    struct stat st;
+    if (!overwrite && lstat(path, &st) == 0)
+        return rpt_seterr(w->err, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
+    size_t n = strlen(path);
+    w->path = strdup(path);
+    w->tmp = malloc(n + 16);
+    if (!w->path || !w->tmp) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    w->fd = mkstemp(w->tmp);
+    if (w->fd < 0) {
+        int e = errno;
+        free(w->tmp);
+        w->tmp = NULL;
+        return rpt_seterr(w->err, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
+                          strerror(e));
+    }
+    (void)fchmod(w->fd, 0644);
+    return RPT_OK;
+}
+
+int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt_writer_options *opt) {
+    if (!out) return RPT_E_ARG;
+    int rc = writer_new(out, MODE_FD, sk, opt);
+    if (rc) return rc;
+    if (fd < 0) return rpt_seterr((*out)->err, RPT_E_ARG, "bad descriptor");
+    (*out)->fd = fd;
+    return RPT_OK;
+}
+
+int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
+                           const rpt_writer_options *opt) {
+    if (!out) return RPT_E_ARG;
+    int rc = writer_new(out, MODE_APPEND, sk, opt);
+    rpt_writer *w = *out;
+    if (rc) return rc;
+    if (!path) return rpt_seterr(w->err, RPT_E_ARG, "no path given");
+    w->fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (w->fd < 0) return rpt_seterr(w->err, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
+        return rpt_seterr(w->err, RPT_E_IO, "'%s' is being written by another process", path);
+    rc = rpt_reader_open_path(&w->old, path, 0);
+    if (!rc) rc = rpt_reader_check_seal(w->old);
+    if (rc) {
+        rpt_seterr(w->err, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
+        close(w->fd);
+        w->fd = -1;
+        return rc;
+    }
+    rpt_reader *r = w->old;
+    w->old_size = r->trailer_offset + RPT_TRAILER_BYTES;
+    if (r->tail_bytes && ftruncate(w->fd, (off_t)w->old_size) != 0)
+        return rpt_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
+                          strerror(errno));
+    if (lseek(w->fd, (off_t)w->old_size, SEEK_SET) < 0)
+        return rpt_seterr(w->err, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
+    w->pos = w->old_size;
+    w->gen = r->seal.generation + 1;
+    w->base = r->count;
+    w->prev_trailer = r->trailer_offset;
+    memcpy(w->prev_seal, r->seal_digest, 32);
+    memcpy(w->archive_id, r->archive_id, 16);
+    if (rpt_buf_put(&w->head_chunk, r->head_chunk.p, r->head_chunk.len) ||
+        rpt_buf_put(&w->aux, r->aux.p, r->aux.len))
+        return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    w->aux_off = malloc((r->n_aux ? r->n_aux : 1) * sizeof *w->aux_off);
+    w->dicts = malloc((r->n_dicts ? r->n_dicts : 1) * sizeof *w->dicts);
+    if (!w->aux_off || !w->dicts) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (r->n_aux) memcpy(w->aux_off, r->aux_off, r->n_aux * sizeof *w->aux_off);
+    w->n_aux = r->n_aux;
+    /* earlier dictionaries stay usable; the reader owns their bytes */
+    if (r->n_dicts) memcpy(w->dicts, r->dicts, r->n_dicts * sizeof *w->dicts);
+    w->n_dicts = w->n_dicts_old = r->n_dicts;
+    return RPT_OK;
+}
+
+uint64_t rpt_writer_records(const rpt_writer *w) { return w ? w->ib.n : 0; }
+uint64_t rpt_writer_bytes(const rpt_writer *w) { return w ? w->pos : 0; }
+const char *rpt_writer_error(const rpt_writer *w) { return w ? w->err : "out of memory"; }
+
+void rpt_writer_free(rpt_writer *w) {
+    if (!w) return;
+    pool_stop(w);
+    if (!w->closed) {
+        if (w->mode == MODE_PATH && w->tmp) unlink(w->tmp);
+        if (w->mode == MODE_APPEND && w->fd >= 0 && w->old_size) {
+            /* back to the earlier generation, exactly */
+            if (ftruncate(w->fd, (off_t)w->old_size) == 0) (void)fsync(w->fd);
+        }
+    }
+    if (w->fd >= 0 && w->mode != MODE_FD) close(w->fd);
+    free(w->path);
+    free(w->tmp);
+    free(w->software);
+    free(w->key_comment);
+    for (size_t i = w->n_dicts_old; i < w->n_dicts; i++) free((void *)w->dicts[i].data);
+    free(w->dicts);
+    rpt_buf_free(&w->head_chunk);
+    rpt_buf_free(&w->aux);
+    free(w->aux_off);
+    rpt_ib_free(&w->ib);
+    rpt_buf_free(&w->names);
+    free(w->nset);
+    rpt_reader_free(w->old);
+    rpt_zctx_end(&w->z);
+    rpt_buf_free(&w->chunk);
+    free(w);
+}
