@@ -166,8 +166,10 @@ RPT_EXPORT int rpt_seckey_is_encrypted(const char *path, int *encrypted,
  * necessarily NUL-terminated) is used only when the file is encrypted, and
  * may be NULL otherwise. On success *out is a new key the caller frees
  * with rpt_seckey_free(). Returns RPT_OK, RPT_E_IO, RPT_E_KEY,
- * RPT_E_PASSPHRASE (the checksum does not match: wrong passphrase),
- * RPT_E_NOMEM or RPT_E_ARG. */
+ * RPT_E_PASSPHRASE (the checksum does not match: wrong passphrase; also an
+ * encrypted key given a NULL passphrase), RPT_E_NOMEM, RPT_E_CRYPTO or
+ * RPT_E_ARG. The key functions call sodium_init() themselves, so each may
+ * also return RPT_E_CRYPTO. */
 RPT_EXPORT int rpt_seckey_load(const char *path, const char *passphrase,
                                size_t passlen, rpt_seckey **out, char *err,
                                size_t errlen) RPT_WARN_UNUSED;
@@ -190,8 +192,11 @@ RPT_EXPORT void rpt_seckey_public(const rpt_seckey *sk, rpt_pubkey *out);
  * secret key is written unencrypted, as `minisign -G -W` does; otherwise it
  * is encrypted with scrypt using minisign's parameters. comment goes on
  * the untrusted comment lines (NULL: a default). Existing files are
- * refused with RPT_E_EXISTS unless overwrite is non-zero. Returns RPT_OK,
- * RPT_E_EXISTS, RPT_E_IO, RPT_E_NOMEM or RPT_E_ARG. */
+ * refused with RPT_E_EXISTS unless overwrite is non-zero. Both files are
+ * written to temporary names and moved into place. Returns RPT_OK,
+ * RPT_E_EXISTS, RPT_E_IO, RPT_E_NOMEM, RPT_E_CRYPTO or RPT_E_ARG (a
+ * comment that is not one line of at most 1024 bytes, or the same path
+ * twice). */
 RPT_EXPORT int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
                                const char *sec_path, const char *passphrase,
                                size_t passlen, const char *comment,
