@@ -17,6 +17,14 @@ int rpt_name_check(const char *name, size_t len) {
     for (size_t i = 0; i <= len; i++) {
         if (i < len) {
             if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\') return RPT_E_NAME;
+            /* C1 controls (U+0080..U+009F) and bidirectional overrides and
+             * isolates (U+202A..U+202E, U+2066..U+2069) can make a name
+             * print as another name on a terminal */
+            if (s[i] == 0xC2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F) return RPT_E_NAME;
+            if (s[i] == 0xE2 && i + 2 < len &&
+                ((s[i + 1] == 0x80 && s[i + 2] >= 0xAA && s[i + 2] <= 0xAE) ||
+                 (s[i + 1] == 0x81 && s[i + 2] >= 0xA6 && s[i + 2] <= 0xA9)))
+                return RPT_E_NAME;
             if (s[i] != '/') continue;
         }
         size_t n = i - start;

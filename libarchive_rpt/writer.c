@@ -433,15 +433,29 @@ int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *n
     return RPT_OK;
 }
 
+/* Writes an ancillary chunk at the current position (after every record
+ * added so far). Not part of the public API: the test vectors use it to
+ * show that readers skip chunks they do not know. */
+int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len) {
+    if (!w || w->failed || w->closed || !rpt_chunk_type_valid(type) || rpt_chunk_is_critical(type) ||
+        len > rpt_chunk_cap(type))
+        return RPT_E_ARG;
+    int rc = write_start(w);
+    if (!rc) rc = drain_all(w);
+    rpt_buf b = {(uint8_t *)(uintptr_t)body, len, len};
+    return rc ? rc : put_chunk(w, type, &b, 0);
+}
+
 /* ----- closing: index, seal, trailer ----- */
 static int write_index(rpt_writer *w, uint64_t *index_off) {
     size_t n_old = w->old ? w->old->n_segs : 0;
     const rpt_segment *olds = w->old ? w->old->segs : NULL;
-    /* merge older segments no bigger than the growing new one, so
-     * segment sizes at least double going back: log2(N) segments */
+    /* merge older segments smaller than twice the growing new one: what
+     * stays has each segment at least twice the next, so there are at
+     * most log2(N) + 1 and each entry is copied O(log N) times */
     size_t k = n_old;
     uint64_t cur = w->ib.n;
-    while (k > 0 && olds[k - 1].n <= cur) {
+    while (k > 0 && olds[k - 1].n < 2 * cur) {
         k--;
         cur += olds[k].n;
     }
