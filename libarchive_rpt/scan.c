@@ -13,6 +13,7 @@ void rpt_scan_free(rpt_scan *s) {
     rpt_ib_free(&s->seen);
     free(s->segs);
     free(s->names_hash);
+    free(s->damaged);
     rpt_buf_free(&s->gen_index_chunk);
     memset(s, 0, sizeof *s);
 }
@@ -47,6 +48,41 @@ static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
     }
     s->names_hash[h] = s->seen.n + 1; /* the caller adds the entry next */
     return RPT_OK;
+}
+
+/* A record chunk too damaged to read still takes its place in the order
+ * of records, so that one bad disk sector is reported once, as damage,
+ * and not again as an index or seal that no longer matches. */
+static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_t raw_len) {
+    rpt_scan *s = &r->scan;
+    uint8_t dg[RPT_DIGEST_BYTES];
+    crypto_generichash(dg, sizeof dg, raw, raw_len, NULL, 0);
+    if (s->n_damaged == s->cap_damaged) {
+        size_t nc = s->cap_damaged ? s->cap_damaged * 2 : 16;
+        uint64_t *nd = realloc(s->damaged, nc * sizeof *nd);
+        if (!nd) return RPT_E_NOMEM;
+        s->damaged = nd;
+        s->cap_damaged = nc;
+    }
+    s->damaged[s->n_damaged++] = s->seen.n;
+    return rpt_ib_add(&s->seen, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
+}
+
+static int is_damaged(const rpt_scan *s, uint64_t number) {
+    size_t lo = 0, hi = s->n_damaged;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->damaged[mid] < number) lo = mid + 1; else hi = mid;
+    }
+    return lo < s->n_damaged && s->damaged[lo] == number;
+}
+
+/* The name the opened archive's index gives the record at offset, for a
+ * record whose own bytes cannot be trusted to say it. */
+static const char *index_name(rpt_reader *r, uint64_t number, uint64_t offset, rpt_record *tmp) {
+    rpt_reader *p = (rpt_reader *)r->scan.names_from;
+    if (!p || rpt_reader_entry(p, number, tmp) != RPT_OK || tmp->offset != offset) return "";
+    return tmp->name;
 }
 
 /* Outcome of one step. */
@@ -89,6 +125,12 @@ static void do_record(rpt_reader *r, const rpt_chunk *c, rpt_record *out, step *
     }
     int rc = rpt_record_parse(c->body, c->len, &ri, perr);
     if (rc) {
+        rpt_record tmp;
+        out->name = index_name(r, s->seen.n, c->offset, &tmp);
+        if (add_damaged(r, c->offset, c->raw, c->raw_len)) {
+            fail(st, RPT_E_NOMEM, "out of memory");
+            return;
+        }
         fail(st, rc == RPT_E_NAME ? RPT_E_FORMAT : rc, "%s", perr);
         return;
     }
@@ -177,6 +219,10 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
         rpt_ient e;
         const rpt_ientry *w = &s->seen.e[seg.first + k];
         (void)rpt_segment_entry(&seg, k, &e);
+        if (is_damaged(s, seg.first + k)) {
+            /* reported already; only where it lies can be compared */
+            if (e.offset == w->offset && e.stored == w->stored) continue;
+        }
         if (e.name_len != w->name_len || memcmp(e.name, s->seen.names.p + w->name_off, e.name_len) ||
             e.offset != w->offset || e.stored != w->stored || e.size != w->size ||
             e.issued != w->issued || sodium_memcmp(e.digest, w->digest, 32) != 0) {
@@ -325,12 +371,19 @@ static void scan_step(rpt_reader *r, rpt_record *out, step *st) {
         if (rc == RPT_E_FORMAT && rpt_chunk_type_valid(c.type) && c.len <= rpt_chunk_cap(c.type)) {
             /* a CRC mismatch: the framing holds, go on after it */
             if (c.type == RPT_T_RECD) {
+                rpt_record tmp; /* out->name points into the index reader, not here */
                 st->is_record = 1;
                 memset(out, 0, sizeof *out);
                 out->number = s->seen.n;
                 out->offset = s->pos;
                 out->stored = (uint64_t)c.len + 12;
-                out->name = out->title = out->source = out->media_type = "";
+                out->title = out->source = out->media_type = "";
+                out->name = index_name(r, s->seen.n, s->pos, &tmp);
+                if (add_damaged(r, s->pos, r->cbuf.p, r->cbuf.len)) {
+                    fail(st, RPT_E_NOMEM, "out of memory");
+                    s->stop = 1;
+                    return;
+                }
             }
             if (r->flags & RPT_OPEN_SALVAGE) s->lost += (uint64_t)c.len + 12;
             s->pos += (uint64_t)c.len + 12;
@@ -486,6 +539,7 @@ int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_sum
         return rc;
     }
     v->scan.pos = RPT_MAGIC_BYTES + c.raw_len;
+    v->scan.names_from = r;
     rc = verify_pass(v, cb, ctx, sum);
     if (rc) rpt_seterr(r->err, rc, "%s", v->err);
     rpt_reader_free(v);
