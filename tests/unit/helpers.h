@@ -13,7 +13,7 @@
 
 static char t_dir[64];
 
-static const char *tpath(const char *name) {
+static inline const char *tpath(const char *name) {
     static char buf[4][256];
     static int k;
     if (!t_dir[0]) {
@@ -25,7 +25,7 @@ static const char *tpath(const char *name) {
     return buf[k];
 }
 
-static void t_cleanup(void) {
+static inline void t_cleanup(void) {
     if (t_dir[0]) {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", t_dir);
@@ -33,7 +33,7 @@ static void t_cleanup(void) {
     }
 }
 
-static rpt_seckey *test_key(uint8_t which) {
+static inline rpt_seckey *test_key(uint8_t which) {
     uint8_t seed[32], id[8];
     for (int i = 0; i < 32; i++) seed[i] = (uint8_t)(which * 31 + i);
     for (int i = 0; i < 8; i++) id[i] = (uint8_t)(which * 7 + i + 1);
@@ -42,7 +42,7 @@ static rpt_seckey *test_key(uint8_t which) {
     return sk;
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
+static inline uint8_t *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
@@ -58,7 +58,7 @@ static uint8_t *slurp(const char *path, size_t *len) {
     return p;
 }
 
-static int spit(const char *path, const void *p, size_t len) {
+static inline int spit(const char *path, const void *p, size_t len) {
     FILE *f = fopen(path, "wb");
     if (!f) return -1;
     size_t w = fwrite(p, 1, len, f);
@@ -66,7 +66,7 @@ static int spit(const char *path, const void *p, size_t len) {
 }
 
 /* Text of record i: deterministic, a few hundred bytes. */
-static size_t sample_text(unsigned i, char *buf, size_t cap) {
+static inline size_t sample_text(unsigned i, char *buf, size_t cap) {
     return (size_t)snprintf(buf, cap,
                             "Bulletin %u\n\nThe Ministry of the Interior reports that %u officers "
                             "took part in operation number %u. Seizures were recorded in %u "
@@ -74,7 +74,7 @@ static size_t sample_text(unsigned i, char *buf, size_t cap) {
                             i, 10 + i % 17, i * 7, 1 + i % 9, i % 28);
 }
 
-static void sample_info(unsigned i, char *name, size_t cap, rpt_record_info *info) {
+static inline void sample_info(unsigned i, char *name, size_t cap, rpt_record_info *info) {
     snprintf(name, cap, "bulletins/%04u.txt", i);
     memset(info, 0, sizeof *info);
     info->name = name;
@@ -84,7 +84,7 @@ static void sample_info(unsigned i, char *name, size_t cap, rpt_record_info *inf
 }
 
 /* Writes n sample records to path with key sk. */
-static int build_archive(const char *path, rpt_seckey *sk, unsigned n, unsigned threads) {
+static inline int build_archive(const char *path, rpt_seckey *sk, unsigned n, unsigned threads) {
     rpt_writer *w = NULL;
     rpt_writer_options opt;
     rpt_writer_options_init(&opt);

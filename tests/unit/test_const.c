@@ -1,0 +1,51 @@
+/* test_const.c -- the sizes the header promises are the sizes the code
+ * uses (libsodium's constcheck, for rpt). */
+#include "helpers.h"
+#include "index.h"
+#include "internal.h"
+
+int main(void) {
+    CHECK_EQ_INT(rpt_init(), RPT_OK);
+    CHECK_EQ_INT(sizeof rpt_magic, RPT_MAGIC_BYTES);
+    CHECK_EQ_INT(rpt_magic[0], 0x80 | RPT_FORMAT_MAJOR);
+    CHECK(memcmp(rpt_magic + 1, "RPT\r\n\x1a\n", 7) == 0);
+    CHECK_EQ_INT(RPT_TRAILER_BYTES, RPT_CHUNK_OVERHEAD + RPT_TRAILER_BODY);
+    CHECK_EQ_INT(sizeof RPT_RECORD_PREFIX - 1, RPT_PREFIX_BYTES);
+    CHECK_EQ_INT(sizeof RPT_SEAL_PREFIX - 1, RPT_PREFIX_BYTES);
+    CHECK_EQ_INT(strlen(RPT_RECORD_PREFIX), 13);
+    CHECK_EQ_INT(strlen(RPT_SEAL_PREFIX), 11);
+    CHECK_EQ_INT(RPT_SEAL_BODY, 4 + 8 + 32 + 32 + RPT_KEY_ID_BYTES + RPT_SIGNATURE_BYTES);
+    CHECK_EQ_INT(rpt_chunk_cap(RPT_T_TRLR), RPT_TRAILER_BODY);
+    CHECK_EQ_INT(rpt_chunk_cap(RPT_T_DICT), RPT_DICT_MAX + 64);
+    CHECK(rpt_chunk_cap(RPT_T_RECD) >= RPT_PAYLOAD_MAX + RPT_METADATA_MAX);
+    CHECK_EQ_INT(rpt_chunk_cap(RPT_TYPE('Z', 'z', 'z', 'z')), 0);
+    CHECK(rpt_chunk_cap(RPT_TYPE('z', 'z', 'z', 'z')) > 0);
+    CHECK(rpt_chunk_is_critical(RPT_T_RECD));
+    CHECK(!rpt_chunk_is_critical(RPT_TYPE('n', 'o', 't', 'e')));
+    CHECK(!rpt_chunk_type_valid(RPT_TYPE('R', 'E', 'C', '1')));
+    /* the sizes in real output: a seal chunk and a trailer chunk */
+    rpt_buf b = {0};
+    rpt_seal s;
+    memset(&s, 0, sizeof s);
+    s.generation = 1;
+    CHECK_EQ_INT(rpt_seal_encode(&b, &s), RPT_OK);
+    CHECK_EQ_INT(b.len, RPT_CHUNK_OVERHEAD + RPT_SEAL_BODY);
+    b.len = 0;
+    rpt_trailer t = {1, 2, 0, 1, 0};
+    CHECK_EQ_INT(rpt_trailer_encode(&b, &t), RPT_OK);
+    CHECK_EQ_INT(b.len, RPT_TRAILER_BYTES);
+    rpt_buf_free(&b);
+    /* the default level and the key id's hex form */
+    rpt_writer_options o;
+    rpt_writer_options_init(&o);
+    CHECK_EQ_INT(o.level, -1);
+    CHECK(o.created == INT64_MIN);
+    char hex[17];
+    const uint8_t id[8] = {0x06, 0x34, 0xe6, 0xe9, 0xce, 0x48, 0xe8, 0xa1};
+    rpt_key_id_hex(id, hex);
+    CHECK(strcmp(hex, "A1E848CEE9E63406") == 0);
+    CHECK(strcmp(rpt_strerror(RPT_E_BADSIG), "signature does not verify") == 0);
+    CHECK(strcmp(rpt_strerror(-999), "unknown error") == 0);
+    CHECK(rpt_version()[0] != 0);
+    return t_done("test_const");
+}
