@@ -78,8 +78,14 @@ test:
 test-unit: $(UNITS)
 	@sh tests/run-unit.sh $(B) $(UNITS)
 
-test-vectors: all
+test-vectors: all $(B)/tests/fuzz_regress
 	@sh tests/conformance/run.sh $(B)
+	@$(B)/tests/fuzz_regress format/vectors/*.rpt $(wildcard tests/fuzz/crashers/*)
+
+# The fuzz harness, replayed on the vectors and on every saved crasher.
+$(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(LIB_OBJ) $(LIBS)
 
 test-cli: all
 	@RPT_BIN=$(CURDIR)/$(B)/bin bats tests/cli

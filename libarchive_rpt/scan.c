@@ -223,12 +223,14 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
             /* reported already; only where it lies can be compared */
             if (e.offset == w->offset && e.stored == w->stored) continue;
         }
-        if (e.name_len != w->name_len || memcmp(e.name, s->seen.names.p + w->name_off, e.name_len) ||
+        /* damaged records have empty names, so names.p may be NULL */
+        const uint8_t *wn = s->seen.names.p ? s->seen.names.p + w->name_off : (const uint8_t *)"";
+        if (e.name_len != w->name_len || memcmp(e.name, wn, e.name_len) ||
             e.offset != w->offset || e.stored != w->stored || e.size != w->size ||
             e.issued != w->issued || sodium_memcmp(e.digest, w->digest, 32) != 0) {
             fail(st, RPT_E_DIGEST, "index entry of record %llu '%.*s' does not match the record",
                  (unsigned long long)(seg.first + k), (int)(w->name_len > 200 ? 200 : w->name_len),
-                 s->seen.names.p + w->name_off);
+                 wn);
             goto out;
         }
     }
