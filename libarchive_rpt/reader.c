@@ -222,20 +222,34 @@ void rpt_key_lookup(const rpt_reader *r, const uint8_t *id, const uint8_t **pk, 
         }
 }
 
-int rpt_record_check(rpt_reader *r, const rpt_recinfo *ri, int inflate_only, char *err) {
+int rpt_work_init(rpt_work *wk) {
+    memset(wk, 0, sizeof *wk);
+    return rpt_zctx_init(&wk->z, 0);
+}
+
+void rpt_work_free(rpt_work *wk) {
+    rpt_zctx_end(&wk->z);
+    rpt_buf_free(&wk->payload);
+    rpt_buf_free(&wk->strings);
+    free(wk->meta);
+    memset(wk, 0, sizeof *wk);
+}
+
+int rpt_record_check(const rpt_reader *r, rpt_work *wk, const rpt_recinfo *ri, int inflate_only,
+                     char *err) {
     const rpt_dict *d = NULL;
     if (ri->method == RPT_METHOD_DEFLATE_DICT) {
         if (ri->dict >= r->n_dicts)
             return rpt_seterr(err, RPT_E_FORMAT, "uses dictionary %u, which the archive lacks", ri->dict);
         d = &r->dicts[ri->dict];
     }
-    int rc = rpt_record_inflate(&r->z, ri, d, &r->payload, err);
+    int rc = rpt_record_inflate(&wk->z, ri, d, &wk->payload, err);
     if (rc || inflate_only) return rc;
     uint8_t msg[80];
     const uint8_t *pk;
     int trusted;
     char hex[17];
-    rpt_record_sigmsg(msg, ri->meta, ri->meta_len, r->payload.p, r->payload.len);
+    rpt_record_sigmsg(msg, ri->meta, ri->meta_len, wk->payload.p, wk->payload.len);
     rpt_key_lookup(r, ri->key_id, &pk, &trusted);
     rpt_key_id_hex(ri->key_id, hex);
     if (!pk) return rpt_seterr(err, RPT_E_BADSIG, "signed by key %s, which is not in the archive", hex);
@@ -246,14 +260,14 @@ int rpt_record_check(rpt_reader *r, const rpt_recinfo *ri, int inflate_only, cha
     return RPT_OK;
 }
 
-int rpt_record_fill(rpt_reader *r, const rpt_recinfo *ri, rpt_record *out) {
-    rpt_buf *s = &r->strings;
+int rpt_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out) {
+    rpt_buf *s = &wk->strings;
     s->len = 0;
-    if (ri->n_meta > r->meta_cap) {
-        rpt_meta *nm = realloc(r->meta, (size_t)ri->n_meta * sizeof *nm);
-        if (!nm) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
-        r->meta = nm;
-        r->meta_cap = (size_t)ri->n_meta;
+    if (ri->n_meta > wk->meta_cap) {
+        rpt_meta *nm = realloc(wk->meta, (size_t)ri->n_meta * sizeof *nm);
+        if (!nm) return RPT_E_NOMEM;
+        wk->meta = nm;
+        wk->meta_cap = (size_t)ri->n_meta;
     }
     /* offsets first, pointers after: the buffer may move while it grows */
     size_t off[4 + 2 * RPT_META_MAX];
@@ -275,18 +289,18 @@ int rpt_record_fill(rpt_reader *r, const rpt_recinfo *ri, rpt_record *out) {
         off[5 + 2 * i] = s->len;
         rc |= rpt_buf_put(s, v, vl) | rpt_buf_u8(s, 0);
     }
-    if (rc) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+    if (rc) return RPT_E_NOMEM;
     const char *base = (const char *)s->p;
     out->name = base + off[0];
     out->title = base + off[1];
     out->source = base + off[2];
     out->media_type = ri->media_len ? base + off[3] : RPT_DEFAULT_MEDIA_TYPE;
     for (uint64_t i = 0; i < ri->n_meta; i++) {
-        r->meta[i].key = base + off[4 + 2 * i];
-        r->meta[i].value = base + off[5 + 2 * i];
+        wk->meta[i].key = base + off[4 + 2 * i];
+        wk->meta[i].value = base + off[5 + 2 * i];
     }
     out->n_meta = (size_t)ri->n_meta;
-    out->meta = r->meta;
+    out->meta = wk->meta;
     out->issued = ri->issued;
     out->size = ri->size;
     out->method = ri->method;
@@ -310,7 +324,7 @@ static rpt_reader *reader_new(void) {
     rpt_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->fd = -1;
-    if (rpt_zctx_init(&r->z, 0)) {
+    if (rpt_work_init(&r->w)) {
         free(r);
         return NULL;
     }
@@ -605,14 +619,14 @@ int rpt_reader_entry(rpt_reader *r, uint64_t i, rpt_record *out) {
     if ((rc = rpt_segment_entry(s, k, &e))) return rpt_seterr(r->err, rc, "index entry %llu is damaged",
                                                                (unsigned long long)i);
     memset(out, 0, sizeof *out);
-    r->strings.len = 0;
-    if (rpt_buf_put(&r->strings, e.name, e.name_len) || rpt_buf_u8(&r->strings, 0))
+    r->w.strings.len = 0;
+    if (rpt_buf_put(&r->w.strings, e.name, e.name_len) || rpt_buf_u8(&r->w.strings, 0))
         return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
     out->number = i;
     out->offset = e.offset;
     out->stored = e.stored;
     out->size = e.size;
-    out->name = (const char *)r->strings.p;
+    out->name = (const char *)r->w.strings.p;
     out->title = out->source = "";
     out->media_type = "";
     out->issued = e.issued;
@@ -675,13 +689,13 @@ int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags, rpt_record *out) 
         return rpt_seterr(r->err, RPT_E_DIGEST, "%s: the record disagrees with its index entry", where);
     int status = RPT_OK;
     if (!(flags & RPT_READ_NO_PAYLOAD)) {
-        status = rpt_record_check(r, &ri, (flags & RPT_READ_NO_VERIFY) != 0, perr);
+        status = rpt_record_check(r, &r->w, &ri, (flags & RPT_READ_NO_VERIFY) != 0, perr);
         if (status && status != RPT_E_UNTRUSTED) return rpt_seterr(r->err, status, "%s: %s", where, perr);
         if (status) rpt_seterr(r->err, status, "%s: %s", where, perr);
-        out->data = r->payload.p ? r->payload.p : (const uint8_t *)"";
-        out->data_len = r->payload.len;
+        out->data = r->w.payload.p ? r->w.payload.p : (const uint8_t *)"";
+        out->data_len = r->w.payload.len;
     }
-    if ((rc = rpt_record_fill(r, &ri, out))) return rc;
+    if (rpt_record_fill(&r->w, &ri, out)) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
     const uint8_t *pk;
     rpt_key_lookup(r, ri.key_id, &pk, &out->trusted);
     out->number = i;
@@ -742,11 +756,8 @@ void rpt_reader_free(rpt_reader *r) {
     rpt_buf_free(&r->seal_chunk);
     free(r->gens);
     free(r->trusted);
-    rpt_zctx_end(&r->z);
+    rpt_work_free(&r->w);
     rpt_buf_free(&r->cbuf);
-    rpt_buf_free(&r->payload);
-    rpt_buf_free(&r->strings);
-    free(r->meta);
     rpt_scan_free(&r->scan);
     free(r);
 }

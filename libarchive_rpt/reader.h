@@ -17,6 +17,19 @@ typedef struct rpt_chunk {
     size_t raw_len;
 } rpt_chunk;
 
+/* What checking one record needs of its own: a verifier thread has one,
+ * and so has the reader. */
+typedef struct rpt_work {
+    rpt_zctx z;
+    rpt_buf payload;
+    rpt_buf strings;
+    rpt_meta *meta;
+    size_t meta_cap;
+} rpt_work;
+
+int rpt_work_init(rpt_work *wk);
+void rpt_work_free(rpt_work *wk);
+
 /* What a sequential pass remembers of each INDX chunk it has seen. */
 typedef struct rpt_seen_seg {
     uint64_t offset, first, n;
@@ -81,12 +94,8 @@ struct rpt_reader {
     rpt_pubkey *trusted;
     size_t n_trusted;
     /* scratch */
-    rpt_zctx z;
+    rpt_work w;
     rpt_buf cbuf;          /* the current chunk */
-    rpt_buf payload;
-    rpt_buf strings;
-    rpt_meta *meta;
-    size_t meta_cap;
     rpt_scan scan;
 };
 
@@ -107,11 +116,14 @@ int rpt_take_aux(rpt_reader *r, const rpt_chunk *c);
 void rpt_key_lookup(const rpt_reader *r, const uint8_t *id, const uint8_t **pk, int *trusted);
 
 /* Verifies a parsed record: dictionary, inflate, signature, trust. On
- * success or RPT_E_UNTRUSTED the payload is in r->payload. */
-int rpt_record_check(rpt_reader *r, const rpt_recinfo *ri, int inflate_only, char *err);
+ * success or RPT_E_UNTRUSTED the payload is in wk->payload. Reads r's
+ * keys and dictionaries only, so threads may share r. */
+int rpt_record_check(const rpt_reader *r, rpt_work *wk, const rpt_recinfo *ri,
+                     int inflate_only, char *err);
 
-/* Fills out from a parsed record (copies strings into r->strings). */
-int rpt_record_fill(rpt_reader *r, const rpt_recinfo *ri, rpt_record *out);
+/* Fills out from a parsed record (copies strings into wk->strings).
+ * Returns RPT_OK or RPT_E_NOMEM. */
+int rpt_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out);
 
 /* The seal's D: BLAKE2b-256 of HEAD, the aux chunks and the INDX chunk. */
 void rpt_seal_digest_d(const rpt_reader *r, const uint8_t *indx, size_t indx_len,

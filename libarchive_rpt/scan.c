@@ -4,6 +4,7 @@
  * each index, seal and trailer is checked against what came before. */
 #include "reader.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,39 +108,86 @@ static int fail(step *st, int code, const char *fmt, ...) {
     return code;
 }
 
-static void do_record(rpt_reader *r, const rpt_chunk *c, rpt_record *out, step *st) {
-    rpt_scan *s = &r->scan;
+/* Checking a record is two phases. The first needs only the chunk's
+ * bytes, the keys and the dictionaries, so verifier threads run it in
+ * parallel; the second keeps the order of records (names, duplicates,
+ * the list the index is checked against) and runs on one thread, in
+ * file order. */
+typedef struct recjob {
+    rpt_work *wk;       /* never copied: a z_stream points back at itself */
+    rpt_work own;
+    rpt_buf raw;        /* the chunk, when a worker checks it */
+    int state;
+    int parse_rc, status;
+    char detail[RPT_ERRLEN];
+    rpt_record rec;
+    const uint8_t *name;
+    size_t name_len;
+    int64_t issued;
+    uint64_t size;
+} recjob;
+
+static void record_phase_a(const rpt_reader *r, recjob *j, const uint8_t *raw, size_t raw_len,
+                           uint64_t offset) {
     rpt_recinfo ri;
-    char perr[RPT_ERRLEN];
-    st->is_record = 1;
+    rpt_record *out = &j->rec;
     memset(out, 0, sizeof *out);
-    out->number = s->seen.n;
-    out->offset = c->offset;
-    out->stored = c->raw_len;
+    j->parse_rc = j->status = RPT_OK;
+    j->detail[0] = 0;
+    out->offset = offset;
+    out->stored = raw_len;
     out->name = out->title = out->source = out->media_type = "";
-    crypto_generichash(out->digest, 32, c->raw, c->raw_len, NULL, 0);
-    if (s->gen_index_off) {
-        fail(st, RPT_E_FORMAT, "record chunk at offset %llu comes after its generation's index",
-             (unsigned long long)c->offset);
+    crypto_generichash(out->digest, 32, raw, raw_len, NULL, 0);
+    int rc = rpt_record_parse(raw + 8, raw_len - 12, &ri, j->detail);
+    if (rc) {
+        j->parse_rc = rc == RPT_E_NAME ? RPT_E_FORMAT : rc;
         return;
     }
-    int rc = rpt_record_parse(c->body, c->len, &ri, perr);
-    if (rc) {
+    if (rpt_record_fill(j->wk, &ri, out)) {
+        j->status = rpt_seterr(j->detail, RPT_E_NOMEM, "out of memory");
+        return;
+    }
+    j->name = ri.name;
+    j->name_len = ri.name_len;
+    j->issued = ri.issued;
+    j->size = ri.size;
+    rc = rpt_record_check(r, j->wk, &ri, 0, j->detail);
+    const uint8_t *pk;
+    rpt_key_lookup(r, ri.key_id, &pk, &out->trusted);
+    if (rc == RPT_OK || rc == RPT_E_UNTRUSTED) {
+        out->data = j->wk->payload.p ? j->wk->payload.p : (const uint8_t *)"";
+        out->data_len = j->wk->payload.len;
+    }
+    j->status = rc;
+}
+
+static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_record *out,
+                           step *st) {
+    rpt_scan *s = &r->scan;
+    *out = j->rec;
+    out->number = s->seen.n;
+    st->is_record = 1;
+    if (s->gen_index_off) {
+        fail(st, RPT_E_FORMAT, "record chunk at offset %llu comes after its generation's index",
+             (unsigned long long)out->offset);
+        return;
+    }
+    if (j->parse_rc) {
         rpt_record tmp;
-        out->name = index_name(r, s->seen.n, c->offset, &tmp);
-        if (add_damaged(r, c->offset, c->raw, c->raw_len)) {
+        out->name = index_name(r, s->seen.n, out->offset, &tmp);
+        if (add_damaged(r, out->offset, raw, (size_t)out->stored)) {
             fail(st, RPT_E_NOMEM, "out of memory");
             return;
         }
-        fail(st, rc == RPT_E_NAME ? RPT_E_FORMAT : rc, "%s", perr);
+        fail(st, j->parse_rc, "%s", j->detail);
         return;
     }
-    if (rpt_record_fill(r, &ri, out)) {
+    if (j->status == RPT_E_NOMEM) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
     int dup;
-    if (name_insert(s, ri.name, ri.name_len, &dup)) {
+    if (name_insert(s, j->name, j->name_len, &dup)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
@@ -147,19 +195,25 @@ static void do_record(rpt_reader *r, const rpt_chunk *c, rpt_record *out, step *
         fail(st, RPT_E_FORMAT, "a second record with this name");
         return;
     }
-    if (rpt_ib_add(&s->seen, ri.name, ri.name_len, c->offset, c->raw_len, ri.size, ri.issued,
+    if (rpt_ib_add(&s->seen, j->name, j->name_len, out->offset, out->stored, j->size, j->issued,
                    out->digest)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
-    rc = rpt_record_check(r, &ri, 0, perr);
-    const uint8_t *pk;
-    rpt_key_lookup(r, ri.key_id, &pk, &out->trusted);
-    if (rc == RPT_OK || rc == RPT_E_UNTRUSTED) {
-        out->data = r->payload.p ? r->payload.p : (const uint8_t *)"";
-        out->data_len = r->payload.len;
+    if (j->status) fail(st, j->status, "%s", j->detail);
+}
+
+/* One record on the calling thread, with the reader's own scratch. */
+static void do_record(rpt_reader *r, const rpt_chunk *c, rpt_record *out, step *st) {
+    recjob *j = calloc(1, sizeof *j);
+    if (!j) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
     }
-    if (rc) fail(st, rc, "%s", perr);
+    j->wk = &r->w; /* out points into the reader's scratch afterwards */
+    record_phase_a(r, j, c->raw, c->raw_len, c->offset);
+    record_phase_b(r, j, c->raw, out, st);
+    free(j);
 }
 
 static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
@@ -352,12 +406,20 @@ static int resync(rpt_reader *r, uint64_t from) {
 
 /* One chunk. Sets st->end at a clean end; s->stop when the framing is
  * lost and the pass cannot go on. */
+static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *out, step *st);
+
 static void scan_step(rpt_reader *r, rpt_record *out, step *st) {
-    rpt_scan *s = &r->scan;
     rpt_chunk c;
     int eof;
     memset(st, 0, sizeof *st);
-    int rc = rpt_read_chunk_ex(r, s->pos, &c, &eof);
+    int rc = rpt_read_chunk_ex(r, r->scan.pos, &c, &eof);
+    scan_handle(r, c, rc, eof, out, st);
+}
+
+/* What to make of the chunk just read (or of its failure, or the end). */
+static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *out, step *st) {
+    rpt_scan *s = &r->scan;
+    memset(st, 0, sizeof *st);
     if (eof) {
         st->end = 1;
         if (s->gen == 0)
@@ -472,39 +534,188 @@ static int rank(int code) {
 
 static int is_damage(int code) { return rank(code) == 3; }
 
-static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_summary *sum) {
-    int worst = RPT_OK;
-    rpt_record rec;
-    rpt_scan *s = &r->scan;
-    while (!s->stop && !s->done) {
-        step st;
-        scan_step(r, &rec, &st);
-        if (st.end) s->done = 1;
-        if (st.status == RPT_E_IO || st.status == RPT_E_NOMEM) {
-            rpt_seterr(r->err, st.status, "%s", st.detail);
-            return st.status;
-        }
-        if (st.is_record) {
-            sum->records++;
-            if (st.status == RPT_OK) sum->ok++;
-            else if (st.status == RPT_E_UNTRUSTED) sum->untrusted++;
-            else if (rank(st.status) == 2) sum->tampered++;
-            else sum->damaged++;
-        } else if (st.status && rank(st.status) > rank(sum->archive_status)) {
-            sum->archive_status = st.status;
-        }
-        if (st.status && rank(st.status) > rank(worst)) {
-            worst = st.status;
-            rpt_seterr(r->err, worst, "%s", st.detail);
-        }
-        if (cb && (st.is_record || st.status)) {
-            rpt_verify_event ev = {st.status, st.is_record ? &rec : NULL, st.detail};
-            if (cb(&ev, ctx)) break;
-        }
+/* The verification pass: tallies, callbacks and the worst status. */
+typedef struct vstate {
+    rpt_verify_cb cb;
+    void *ctx;
+    rpt_verify_summary *sum;
+    int worst, halt, fatal;
+} vstate;
+
+/* Accounts for one step; returns non-zero when the pass must stop. */
+static int account(rpt_reader *r, vstate *vs, const step *st, const rpt_record *rec) {
+    rpt_verify_summary *sum = vs->sum;
+    if (st->status == RPT_E_IO || st->status == RPT_E_NOMEM) {
+        rpt_seterr(r->err, st->status, "%s", st->detail);
+        vs->fatal = st->status;
+        return 1;
     }
+    if (st->is_record) {
+        sum->records++;
+        if (st->status == RPT_OK) sum->ok++;
+        else if (st->status == RPT_E_UNTRUSTED) sum->untrusted++;
+        else if (rank(st->status) == 2) sum->tampered++;
+        else sum->damaged++;
+    } else if (st->status && rank(st->status) > rank(sum->archive_status)) {
+        sum->archive_status = st->status;
+    }
+    if (st->status && rank(st->status) > rank(vs->worst)) {
+        vs->worst = st->status;
+        rpt_seterr(r->err, vs->worst, "%s", st->detail);
+    }
+    if (vs->cb && (st->is_record || st->status)) {
+        rpt_verify_event ev = {st->status, st->is_record ? rec : NULL, st->detail};
+        if (vs->cb(&ev, vs->ctx)) vs->halt = 1;
+    }
+    return vs->halt;
+}
+
+/* Verifier threads: phase one of each record, in parallel. */
+typedef struct vpool {
+    const rpt_reader *r;
+    recjob *ring;
+    size_t n;
+    uint64_t head, tail, take;
+    pthread_t *thr;
+    size_t n_thr;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    int quit;
+} vpool;
+
+enum { VJ_PENDING = 1, VJ_DONE = 2 };
+
+static void *vworker(void *arg) {
+    vpool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->quit && p->take == p->tail) pthread_cond_wait(&p->cv_work, &p->mu);
+        if (p->take == p->tail) break;
+        recjob *j = &p->ring[p->take++ % p->n];
+        pthread_mutex_unlock(&p->mu);
+        record_phase_a(p->r, j, j->raw.p, j->raw.len, j->rec.offset);
+        pthread_mutex_lock(&p->mu);
+        j->state = VJ_DONE;
+        pthread_cond_broadcast(&p->cv_done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void vpool_free(vpool *p) {
+    if (p->thr) {
+        pthread_mutex_lock(&p->mu);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->cv_work);
+        pthread_mutex_unlock(&p->mu);
+        for (size_t i = 0; i < p->n_thr; i++) pthread_join(p->thr[i], NULL);
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv_work);
+        pthread_cond_destroy(&p->cv_done);
+    }
+    for (size_t i = 0; p->ring && i < p->n; i++) {
+        rpt_work_free(&p->ring[i].own);
+        rpt_buf_free(&p->ring[i].raw);
+    }
+    free(p->ring);
+    free(p->thr);
+}
+
+static int vpool_init(vpool *p, const rpt_reader *r) {
+    memset(p, 0, sizeof *p);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = cpus > 1 ? (size_t)(cpus > 16 ? 16 : cpus) : 1;
+    if (t < 2) return 0;
+    p->r = r;
+    p->n = 2 * t;
+    p->ring = calloc(p->n, sizeof *p->ring);
+    p->thr = calloc(t, sizeof *p->thr);
+    if (!p->ring || !p->thr) goto no;
+    for (size_t i = 0; i < p->n; i++) {
+        p->ring[i].wk = &p->ring[i].own;
+        if (rpt_work_init(&p->ring[i].own)) goto no;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv_work, NULL);
+    pthread_cond_init(&p->cv_done, NULL);
+    for (size_t i = 0; i < t; i++) {
+        if (pthread_create(&p->thr[i], NULL, vworker, p) != 0) break;
+        p->n_thr++;
+    }
+    if (p->n_thr) return 1;
+no:
+    vpool_free(p);
+    memset(p, 0, sizeof *p);
+    return 0;
+}
+
+/* Phase two of the oldest record in flight, once a worker is done. */
+static int vpool_finish_one(rpt_reader *r, vpool *p, vstate *vs) {
+    recjob *j = &p->ring[p->head % p->n];
+    pthread_mutex_lock(&p->mu);
+    while (j->state != VJ_DONE) pthread_cond_wait(&p->cv_done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    p->head++;
+    step st;
+    rpt_record rec;
+    memset(&st, 0, sizeof st);
+    record_phase_b(r, j, j->raw.p, &rec, &st);
+    j->state = 0;
+    return account(r, vs, &st, &rec);
+}
+
+static int vpool_finish_all(rpt_reader *r, vpool *p, vstate *vs) {
+    int stop = 0;
+    while (p->head < p->tail)
+        if (vpool_finish_one(r, p, vs)) stop = 1;
+    return stop;
+}
+
+static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_summary *sum) {
+    vstate vs = {cb, ctx, sum, RPT_OK, 0, 0};
+    rpt_scan *s = &r->scan;
+    vpool pool;
+    int threaded = vpool_init(&pool, r);
+    rpt_record rec;
+    while (!s->stop && !s->done && !vs.halt && !vs.fatal) {
+        rpt_chunk c;
+        int eof;
+        int rc = rpt_read_chunk_ex(r, s->pos, &c, &eof);
+        if (threaded && !eof && rc == RPT_OK && c.type == RPT_T_RECD && !s->gen_index_off) {
+            /* hand the record to a worker; keep reading */
+            if (pool.tail - pool.head >= pool.n && vpool_finish_one(r, &pool, &vs)) break;
+            recjob *j = &pool.ring[pool.tail % pool.n];
+            j->raw.len = 0;
+            if (rpt_buf_put(&j->raw, c.raw, c.raw_len)) {
+                rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+                vs.fatal = RPT_E_NOMEM;
+                break;
+            }
+            j->rec.offset = c.offset;
+            pthread_mutex_lock(&pool.mu);
+            j->state = VJ_PENDING;
+            pool.tail++;
+            pthread_cond_signal(&pool.cv_work);
+            pthread_mutex_unlock(&pool.mu);
+            s->pos += c.raw_len;
+            s->in_gen = 1;
+            continue;
+        }
+        /* anything else is checked in order, after the records before it */
+        if (threaded && vpool_finish_all(r, &pool, &vs)) break;
+        step st;
+        scan_handle(r, c, rc, eof, &rec, &st);
+        if (st.end) s->done = 1;
+        if (account(r, &vs, &st, &rec)) break;
+    }
+    if (threaded) {
+        if (!vs.halt && !vs.fatal) vpool_finish_all(r, &pool, &vs);
+        vpool_free(&pool);
+    }
+    if (vs.fatal) return vs.fatal;
     sum->generations = s->gen;
-    if (s->stop && !is_damage(worst)) worst = RPT_E_FORMAT;
-    return worst;
+    if (s->stop && !is_damage(vs.worst)) vs.worst = RPT_E_FORMAT;
+    return vs.worst;
 }
 
 int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_summary *sum) {
@@ -520,7 +731,7 @@ int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_sum
     v->fd = dup(r->fd);
     v->file_size = r->file_size;
     v->flags = 0;
-    int rc = rpt_zctx_init(&v->z, 0);
+    int rc = rpt_work_init(&v->w);
     if (v->fd < 0 || rc) {
         rpt_reader_free(v);
         return rpt_seterr(r->err, RPT_E_NOMEM, "cannot start a verification pass");

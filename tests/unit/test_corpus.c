@@ -53,7 +53,7 @@ int main(void) {
     for (size_t i = 0; i < l.n; i++) {
         char full[8192];
         snprintf(full, sizeof full, "%s/%s", CORPUS, l.names[i]);
-        size_t len;
+        size_t len = 0;
         uint8_t *data = slurp(full, &len);
         rpt_record_info info = {l.names[i], 1000000000 + (int64_t)i, "", "corpus", NULL, 0, NULL};
         int rc = rpt_writer_add(w, &info, data, len);
@@ -72,7 +72,7 @@ int main(void) {
     for (size_t i = 0; i < l.n; i++) {
         char full[8192];
         snprintf(full, sizeof full, "%s/%s", CORPUS, l.names[i]);
-        size_t len;
+        size_t len = 0;
         uint8_t *data = slurp(full, &len);
         uint64_t k;
         rpt_record rec;
