@@ -50,5 +50,7 @@ if command -v node >/dev/null 2>&1 && [ -d "$KSC/node_modules/kaitai-struct-comp
 else
     echo "note: kaitai-struct-compiler not installed in $KSC; rpt.ksy not checked (tests/conformance/install-ksc.sh)"
 fi
+# sections 11-12 of the spec are generated from the vectors
+"$PY" tests/conformance/annotate.py --check spec/FORMAT.md || { echo "FAIL: spec/FORMAT.md sections 11-12 do not match the vectors (run annotate.py --update)"; fail=1; }
 [ $fail -eq 0 ] && echo "conformance: every vector rebuilds byte for byte and reads the same in C and Python"
 exit $fail
