@@ -158,7 +158,5 @@ uint32_t rpt_chunk_crc(uint32_t type, const uint8_t *body, size_t len);
 /* writer.c: an ancillary chunk (lower-case first letter) for tests. */
 int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len);
 
-/* writer.c: an ancillary chunk (lower-case first letter) for tests. */
-int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len);
 
 #endif

@@ -108,6 +108,8 @@ int rpt_take_head(rpt_reader *r, const rpt_chunk *c) {
     r->minor = minor;
     memcpy(r->archive_id, id, 16);
     r->created = (int64_t)rpt_le64_load(cr);
+    if (!rpt_utf8_valid(sw, swl) || memchr(sw, 0, swl))
+        return rpt_seterr(r->err, RPT_E_FORMAT, "HEAD: the software name is not UTF-8 text");
     free(r->software);
     r->software = malloc(swl + 1);
     if (!r->software) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
@@ -431,7 +433,7 @@ static int load_index(rpt_reader *r) {
         rpt_segment_free(&top);
         return rc;
     }
-    if (top.n_older >= 64 || top.n_aux > 1 + RPT_MAX_DICTS * 2 + 1024) {
+    if (top.n_older > RPT_MAX_OLDER_SEGMENTS || top.n_aux > RPT_MAX_AUX_CHUNKS) {
         rpt_segment_free(&top);
         return rpt_seterr(r->err, RPT_E_LIMIT, "index lists too many segments or chunks");
     }
@@ -557,14 +559,16 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     if (r->seal.generation != r->n_gens)
         return rpt_seterr(r->err, RPT_E_FORMAT, "seal says generation %u, the chain has %zu",
                           r->seal.generation, r->n_gens);
-    crypto_generichash_state st2;
     rpt_chunk c;
     if ((rc = rpt_read_chunk(r, r->trailer.seal_offset, &c))) return rc;
-    rpt_buf_put(&r->seal_chunk, c.raw, c.raw_len);
-    crypto_generichash_init(&st2, NULL, 0, 32);
-    crypto_generichash_update(&st2, c.raw, c.raw_len);
-    crypto_generichash_final(&st2, r->seal_digest, 32);
-    return RPT_OK;
+    if (rpt_buf_put(&r->seal_chunk, c.raw, c.raw_len))
+        return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+    crypto_generichash(r->seal_digest, 32, c.raw, c.raw_len, NULL, 0);
+    /* The index is used only once the seal vouches for it: a lookup must
+     * not miss a record that an attacker dropped from the index. Whether
+     * the sealer is trusted is known only after rpt_reader_trust(), so
+     * reads check that (seal_trust below). */
+    return rpt_reader_check_seal(r);
 }
 
 int rpt_reader_open_fd(rpt_reader **out, int fd, unsigned flags) {
@@ -583,6 +587,7 @@ int rpt_reader_open_fd(rpt_reader **out, int fd, unsigned flags) {
 
 int rpt_reader_trust(rpt_reader *r, const rpt_pubkey *pk) {
     if (!r || !pk) return RPT_E_ARG;
+    r->seal_trust = 0; /* to be checked again against the new set */
     rpt_pubkey *nt = realloc(r->trusted, (r->n_trusted + 1) * sizeof *nt);
     if (!nt) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
     r->trusted = nt;
@@ -654,6 +659,12 @@ int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags, rpt_record *out) 
     int rc = random_ok(r);
     if (rc) return rc;
     if (i >= r->count) return rpt_seterr(r->err, RPT_E_NOTFOUND, "no record %llu", (unsigned long long)i);
+    if (!(flags & RPT_READ_NO_VERIFY) && r->n_trusted && !r->seal_trust) {
+        /* with keys to trust, the index must be sealed by one of them */
+        int st = rpt_reader_check_seal(r);
+        if (st) return st;
+        r->seal_trust = 1;
+    }
     uint64_t k;
     const rpt_segment *s = seg_of(r, i, &k);
     rpt_ient e;

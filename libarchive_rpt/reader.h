@@ -47,6 +47,8 @@ typedef struct rpt_scan {
     uint8_t gen_index_digest[RPT_DIGEST_BYTES];
     rpt_buf gen_index_chunk; /* this generation's INDX chunk, for D */
     uint8_t prev_seal[RPT_DIGEST_BYTES];
+    uint64_t gen_seal_end;
+    int index_damaged, seal_damaged; /* reported already: not again */
     uint64_t *names_hash;  /* open addressing set of record numbers + 1 */
     size_t names_cap;
     int pending_status;    /* an archive-level failure to report */
@@ -89,6 +91,7 @@ struct rpt_reader {
     uint64_t trailer_offset, tail_bytes;
     rpt_generation *gens;
     size_t n_gens;
+    int seal_trust;        /* the seal's signer is in the trusted set */
     uint64_t next_i;       /* rpt_reader_next in random-access mode */
     /* trust */
     rpt_pubkey *trusted;
@@ -98,6 +101,10 @@ struct rpt_reader {
     rpt_buf cbuf;          /* the current chunk */
     rpt_scan scan;
 };
+
+/* Caps on an INDX's lists, for random access and sequential reading. */
+#define RPT_MAX_OLDER_SEGMENTS 63
+#define RPT_MAX_AUX_CHUNKS 1535
 
 /* Reads n bytes at off (pread), or sequentially in fd mode. Returns
  * RPT_OK, RPT_E_TRUNCATED (end of data) or RPT_E_IO. */

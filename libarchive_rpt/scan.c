@@ -240,6 +240,11 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
         fail(st, rc, "%s", perr);
         goto out;
     }
+    if (seg.n_older > RPT_MAX_OLDER_SEGMENTS || seg.n_aux > RPT_MAX_AUX_CHUNKS) {
+        fail(st, RPT_E_LIMIT, "index at offset %llu lists too many segments or chunks",
+             (unsigned long long)c->offset);
+        goto out;
+    }
     /* the segments must tile the records: older ones, then this one */
     uint64_t expect = 0;
     for (size_t i = 0; i < seg.n_older; i++) {
@@ -317,6 +322,7 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
         return;
     }
     s->gen_seal_off = c->offset;
+    s->gen_seal_end = c->offset + c->raw_len;
     uint8_t d[32], msg[108], prev[32];
     memcpy(prev, s->prev_seal, 32);
     crypto_generichash(s->prev_seal, 32, c->raw, c->raw_len, NULL, 0);
@@ -331,12 +337,17 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
         return;
     }
     rpt_seal_digest_d(r, s->gen_index_chunk.p, s->gen_index_chunk.len, d);
-    if (sodium_memcmp(d, sl.d, 32) != 0) {
+    int prev_damaged = s->seal_damaged;
+    s->seal_damaged = 0;
+    s->gen_seal_end = c->offset + c->raw_len;
+    if (s->index_damaged) {
+        /* the index was reported damaged: D cannot match, say it once */
+    } else if (sodium_memcmp(d, sl.d, 32) != 0) {
         fail(st, RPT_E_DIGEST, "seal of generation %u: header, keys, dictionaries or index do not match its digest",
              sl.generation);
         return;
     }
-    if (sodium_memcmp(prev, sl.prev, 32) != 0) {
+    if (!prev_damaged && sodium_memcmp(prev, sl.prev, 32) != 0) {
         fail(st, RPT_E_DIGEST, "seal of generation %u does not name the previous seal: the chain is broken",
              sl.generation);
         return;
@@ -357,11 +368,23 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
              sl.generation, hex);
 }
 
+static void end_generation(rpt_scan *s, uint64_t offset, size_t len) {
+    s->gen++;
+    s->in_gen = 0;
+    s->gen_index_off = s->gen_seal_off = 0;
+    s->index_damaged = 0;
+    s->last_trailer = offset;
+    s->last_trailer_end = offset + len;
+}
+
 static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
     rpt_scan *s = &r->scan;
     rpt_trailer t;
     if (!s->gen_seal_off) {
         fail(st, RPT_E_FORMAT, "trailer at offset %llu is not right after a seal",
+             (unsigned long long)c->offset);
+    } else if (c->offset != s->gen_seal_end) {
+        fail(st, RPT_E_FORMAT, "trailer at offset %llu does not follow its seal directly",
              (unsigned long long)c->offset);
     } else if (rpt_trailer_parse(c->body, c->len, &t) || t.index_offset != s->gen_index_off ||
                t.seal_offset != s->gen_seal_off || t.prev_trailer != s->last_trailer ||
@@ -370,11 +393,7 @@ static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
              (unsigned long long)c->offset);
     }
     /* whatever the verdict, the generation ends here */
-    s->gen++;
-    s->in_gen = 0;
-    s->gen_index_off = s->gen_seal_off = 0;
-    s->last_trailer = c->offset;
-    s->last_trailer_end = c->offset + c->raw_len;
+    end_generation(s, c->offset, c->raw_len);
 }
 
 /* Finds the next plausible chunk after a damaged stretch (salvage). */
@@ -449,9 +468,22 @@ static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record 
                     return;
                 }
             }
-            if (r->flags & RPT_OPEN_SALVAGE) s->lost += (uint64_t)c.len + 12;
-            s->pos += (uint64_t)c.len + 12;
-            s->in_gen = 1;
+            /* a damaged index, seal or trailer still marks its place in
+             * the generation, so what follows is judged on its own */
+            uint64_t at = s->pos, len = (uint64_t)c.len + 12;
+            if (c.type == RPT_T_INDX && !s->gen_index_off) {
+                s->gen_index_off = at;
+                s->index_damaged = 1;
+                s->gen_index_chunk.len = 0;
+            } else if (c.type == RPT_T_SEAL && s->gen_index_off && !s->gen_seal_off) {
+                s->gen_seal_off = at;
+                s->gen_seal_end = at + len;
+                s->seal_damaged = 1;
+            }
+            if (r->flags & RPT_OPEN_SALVAGE) s->lost += len;
+            s->pos += len;
+            if (c.type == RPT_T_TRLR) end_generation(s, at, (size_t)len);
+            else s->in_gen = 1;
             return;
         }
         if ((r->flags & RPT_OPEN_SALVAGE) && rc != RPT_E_IO) {

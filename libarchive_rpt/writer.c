@@ -448,27 +448,31 @@ int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, siz
 
 /* ----- closing: index, seal, trailer ----- */
 static int write_index(rpt_writer *w, uint64_t *index_off) {
-    size_t n_old = w->old ? w->old->n_segs : 0;
-    const rpt_segment *olds = w->old ? w->old->segs : NULL;
+    /* empty segments cover nothing: they are never listed again */
+    size_t n_all = w->old ? w->old->n_segs : 0, n_old = 0;
+    const rpt_segment **olds = calloc(n_all ? n_all : 1, sizeof *olds);
+    if (!olds) return nomem(w);
+    for (size_t i = 0; i < n_all; i++)
+        if (w->old->segs[i].n) olds[n_old++] = &w->old->segs[i];
     /* merge older segments smaller than twice the growing new one: what
      * stays has each segment at least twice the next, so there are at
      * most log2(N) + 1 and each entry is copied O(log N) times */
     size_t k = n_old;
     uint64_t cur = w->ib.n;
-    while (k > 0 && olds[k - 1].n < 2 * cur) {
+    while (k > 0 && olds[k - 1]->n < 2 * cur) {
         k--;
-        cur += olds[k].n;
+        cur += olds[k]->n;
     }
     rpt_ibuilder merged = {0};
     const rpt_ibuilder *use = &w->ib;
     uint64_t first = w->base;
     int rc = RPT_OK;
     if (k < n_old) {
-        first = olds[k].first;
+        first = olds[k]->first;
         for (size_t s = k; !rc && s < n_old; s++)
-            for (uint64_t i = 0; !rc && i < olds[s].n; i++) {
+            for (uint64_t i = 0; !rc && i < olds[s]->n; i++) {
                 rpt_ient e;
-                rc = rpt_segment_entry(&olds[s], i, &e);
+                rc = rpt_segment_entry(olds[s], i, &e);
                 if (!rc) rc = rpt_ib_add(&merged, e.name, e.name_len, e.offset, e.stored, e.size,
                                          e.issued, e.digest);
             }
@@ -480,13 +484,19 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
         use = &merged;
     }
     rpt_segref *refs = calloc(k ? k : 1, sizeof *refs);
-    if (!refs) rc = RPT_E_NOMEM;
-    for (size_t s = 0; !rc && s < k; s++) {
-        refs[s].offset = olds[s].offset;
-        memcpy(refs[s].digest, olds[s].digest, 32);
+    if (!refs) {
+        free(olds);
+        olds = NULL;
+        rc = RPT_E_NOMEM;
     }
+    for (size_t s = 0; !rc && s < k; s++) {
+        refs[s].offset = olds[s]->offset;
+        memcpy(refs[s].digest, olds[s]->digest, 32);
+    }
+    free(olds);
     rpt_buf body = {0};
     if (!rc) rc = rpt_index_encode(&body, use, first, refs, k, w->aux_off, w->n_aux);
+    if (!rc && body.len > rpt_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
     free(refs);
     rpt_ib_free(&merged);
     if (rc) {
@@ -608,6 +618,13 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     snprintf(sw, sizeof sw, "rpt %s", rpt_version());
     w->software = strdup(opt->software ? opt->software : sw);
     w->key_comment = strdup(opt->key_comment ? opt->key_comment : "");
+    if (w->software && w->key_comment) {
+        size_t a = strlen(w->software), b = strlen(w->key_comment);
+        if (a > 4096 || b > 4096 || !rpt_utf8_valid((const uint8_t *)w->software, a) ||
+            !rpt_utf8_valid((const uint8_t *)w->key_comment, b))
+            return rpt_seterr(w->err, RPT_E_ARG,
+                              "the software name and key comment must be UTF-8, at most 4096 bytes");
+    }
     if (!w->software || !w->key_comment || rpt_zctx_init(&w->z, w->level))
         return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
     unsigned threads = opt->threads;

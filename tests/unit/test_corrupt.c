@@ -193,19 +193,118 @@ static void test_changed_index(void) {
     CHECK(t != NULL);
     if (t) t[18 + 3 + 2 + 2 + 8 + 5] ^= 0x10; /* inside the digest */
     fix_crc(p, c);
-    int v;
-    rpt_verify_summary sum;
-    int o = try_bytes(p, orig_len, &v, &sum);
-    CHECK_EQ_INT(o, RPT_OK);
-    CHECK_EQ_INT(v, RPT_E_DIGEST);
-    CHECK_EQ_INT(sum.ok, 3); /* the records themselves are fine */
-    CHECK_EQ_INT(sum.archive_status, RPT_E_DIGEST);
+    /* random access refuses an index the seal does not vouch for */
+    CHECK_EQ_INT(try_bytes(p, orig_len, NULL, NULL), RPT_E_DIGEST);
+    /* one pass: the records are fine, the index is not */
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    CHECK((size_t)write(fds[1], p, orig_len) == orig_len);
+    close(fds[1]);
     rpt_reader *r = NULL;
-    rpt_record rec;
-    CHECK_EQ_INT(rpt_reader_open_path(&r, mut_path, 0), RPT_OK);
-    CHECK_EQ_INT(rpt_reader_read(r, 0, 0, &rec), RPT_E_DIGEST);
+    rpt_verify_summary sum;
+    CHECK_EQ_INT(rpt_reader_open_fd(&r, fds[0], 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_verify(r, NULL, NULL, &sum), RPT_E_DIGEST);
+    CHECK_EQ_INT(sum.ok, 3);
+    CHECK_EQ_INT(sum.archive_status, RPT_E_DIGEST);
     rpt_reader_free(r);
+    close(fds[0]);
     free(p);
+}
+
+static void test_seal_signature(void) {
+    /* a forged seal over an intact index: random access refuses it, and
+     * reading with a trusted key checks who sealed it */
+    uint8_t *p = copy();
+    chunk_at c = find_chunk(p, orig_len, RPT_T_SEAL, 0);
+    p[c.off + 8 + 84 + 5] ^= 0x01; /* inside the signature */
+    fix_crc(p, c);
+    CHECK_EQ_INT(try_bytes(p, orig_len, NULL, NULL), RPT_E_BADSIG);
+    free(p);
+    rpt_reader *r = NULL;
+    rpt_seckey *other = test_key(9);
+    rpt_pubkey pk;
+    rpt_seckey_public(other, &pk);
+    rpt_record rec;
+    CHECK_EQ_INT(try_bytes(orig, orig_len, NULL, NULL), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_open_path(&r, mut_path, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_trust(r, &pk), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_read(r, 0, 0, &rec), RPT_E_UNTRUSTED);
+    CHECK(strstr(rpt_reader_error(r), "seal") != NULL);
+    rpt_reader_free(r);
+    rpt_seckey_free(other);
+}
+
+static void test_damaged_trailer(rpt_seckey *sk) {
+    /* a damaged first trailer ends its generation all the same: the
+     * records of the next one are not lost with it */
+    const char *path = tpath("dt.rpt");
+    CHECK_EQ_INT(build_archive(path, sk, 2, 1), RPT_OK);
+    rpt_writer *w = NULL;
+    CHECK_EQ_INT(rpt_writer_open_append(&w, path, sk, NULL), RPT_OK);
+    char name[64], text[512];
+    rpt_record_info info;
+    sample_info(5, name, sizeof name, &info);
+    CHECK_EQ_INT(rpt_writer_add(w, &info, text, sample_text(5, text, sizeof text)), RPT_OK);
+    CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+    rpt_writer_free(w);
+    size_t n;
+    uint8_t *p = slurp(path, &n);
+    chunk_at c = find_chunk(p, n, RPT_T_TRLR, 0);
+    p[c.off + 10] ^= 0x04;
+    spit(path, p, n);
+    rpt_reader *r = NULL;
+    CHECK_EQ_INT(rpt_reader_open_path(&r, path, RPT_OPEN_SALVAGE), RPT_OK);
+    rpt_record rec;
+    int k = 0, rc;
+    while ((rc = rpt_reader_next(r, &rec)) == RPT_OK) k++;
+    CHECK_EQ_INT(rc, 1);
+    CHECK_EQ_INT(k, 3);
+    rpt_reader_free(r);
+    events ev = {0, ""};
+    int fd = open(path, O_RDONLY);
+    CHECK_EQ_INT(rpt_reader_open_fd(&r, fd, 0), RPT_OK);
+    rpt_verify_summary sum;
+    CHECK_EQ_INT(rpt_reader_verify(r, collect, &ev, &sum), RPT_E_FORMAT);
+    CHECK_EQ_INT(sum.ok, 3);
+    CHECK_EQ_INT(ev.bad, 1); /* the trailer, once */
+    rpt_reader_free(r);
+    close(fd);
+    free(p);
+}
+
+static void test_empty_appends(rpt_seckey *sk) {
+    /* appends of no records re-seal; their empty segments are never
+     * listed again, so the archive stays open-able however many */
+    const char *path = tpath("ea.rpt");
+    CHECK_EQ_INT(build_archive(path, sk, 3, 1), RPT_OK);
+    for (int i = 0; i < 70; i++) {
+        rpt_writer *w = NULL;
+        CHECK_EQ_INT(rpt_writer_open_append(&w, path, sk, NULL), RPT_OK);
+        CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+        rpt_writer_free(w);
+    }
+    rpt_reader *r = NULL;
+    CHECK_EQ_INT(rpt_reader_open_path(&r, path, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_count(r), 3);
+    rpt_verify_summary sum;
+    CHECK_EQ_INT(rpt_reader_verify(r, NULL, NULL, &sum), RPT_OK);
+    CHECK_EQ_INT(sum.generations, 71);
+    rpt_reader_free(r);
+}
+
+static void test_writer_text_caps(rpt_seckey *sk) {
+    char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    rpt_writer_options opt;
+    rpt_writer_options_init(&opt);
+    opt.software = big;
+    rpt_writer *w = NULL;
+    CHECK_EQ_INT(rpt_writer_open_path(&w, tpath("caps.rpt"), 1, sk, &opt), RPT_E_ARG);
+    rpt_writer_free(w);
+    opt.software = "bad \xff utf8";
+    CHECK_EQ_INT(rpt_writer_open_path(&w, tpath("caps.rpt"), 1, sk, &opt), RPT_E_ARG);
+    rpt_writer_free(w);
 }
 
 static void test_missing_seal(void) {
@@ -445,6 +544,10 @@ int main(void) {
     test_bad_signature();
     test_changed_index();
     test_missing_seal();
+    test_seal_signature();
+    test_damaged_trailer(sk);
+    test_empty_appends(sk);
+    test_writer_text_caps(sk);
     test_truncated_chunk();
     test_salvage_middle();
     test_over_cap();
