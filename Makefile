@@ -29,6 +29,8 @@ HELPERS := $(HELPER_SRC:tests/tools/%.c=$(B)/tests/%)
 .PHONY: all lib tools check-deps test test-unit test-cli test-asan test-vectors \
         bench demo install clean fuzz
 
+.SECONDARY: $(FE_OBJ) $(LIB_OBJ)
+
 all: check-deps lib tools $(HELPERS)
 
 check-deps:
