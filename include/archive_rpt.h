@@ -324,6 +324,18 @@ RPT_EXPORT int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len,
 RPT_EXPORT int rpt_writer_add(rpt_writer *w, const rpt_record_info *info,
                               const void *data, size_t len) RPT_WARN_UNUSED;
 
+/* Like rpt_writer_add(), but compresses with one dictionary only: dict
+ * is a number from rpt_writer_add_dict() (or an earlier generation's, when
+ * appending), or RPT_DICT_NONE for plain deflate. Trying every dictionary
+ * costs one deflate each; a caller that knows which one fits (the
+ * records of one section of an archive) saves that time. The payload is
+ * still stored as is when compression does not pay. Returns as
+ * rpt_writer_add(), and RPT_E_ARG for a dictionary that does not exist. */
+#define RPT_DICT_NONE UINT32_MAX
+RPT_EXPORT int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info,
+                                    const void *data, size_t len,
+                                    uint32_t dict) RPT_WARN_UNUSED;
+
 /* Finishes: waits for the workers, writes index, seal and trailer,
  * fsyncs, and renames into place (path writers). Returns RPT_OK, RPT_E_IO,
  * RPT_E_NOMEM or RPT_E_ARG. */

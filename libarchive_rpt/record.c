@@ -143,7 +143,7 @@ static int deflate_one(rpt_zctx *z, const rpt_dict *d, const uint8_t *src, size_
 
 int rpt_record_build(rpt_buf *chunk, rpt_zctx *z, const rpt_record_info *info,
                      const uint8_t *data, size_t len, const rpt_dict *dicts,
-                     size_t n_dicts, const struct rpt_seckey *sk, char *err) {
+                     size_t n_dicts, int only, const struct rpt_seckey *sk, char *err) {
     rpt_buf body = {0};
     int rc = rpt_record_meta_encode(&body, info, len, err);
     if (rc) goto out;
@@ -156,10 +156,13 @@ int rpt_record_build(rpt_buf *chunk, rpt_zctx *z, const rpt_record_info *info,
     uint32_t dnum = 0;
     const uint8_t *pay = data;
     size_t pay_len = len;
+    if (only >= 0 && (size_t)only >= n_dicts) only = RPT_TRY_NONE;
     if (z->level > 0 && len > 0) {
-        size_t tries = n_dicts ? n_dicts : 1;
+        size_t tries = only == RPT_TRY_ALL && n_dicts ? n_dicts : 1;
         for (size_t i = 0; i < tries; i++) {
-            const rpt_dict *d = n_dicts ? &dicts[i] : NULL;
+            const rpt_dict *d = only >= 0                     ? &dicts[only]
+                                : only == RPT_TRY_NONE || !n_dicts ? NULL
+                                                                   : &dicts[i];
             rc = deflate_one(z, d, data, len, &z->tmp);
             if (rc) {
                 rpt_seterr(err, rc, "out of memory while compressing");

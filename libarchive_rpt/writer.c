@@ -22,6 +22,7 @@ enum { JOB_FREE, JOB_PENDING, JOB_TAKEN, JOB_DONE };
 
 typedef struct job {
     int state;
+    int only; /* which dictionaries to try (record.h) */
     rpt_record_info info;
     rpt_meta *meta;
     char *strings;
@@ -192,6 +193,8 @@ static int write_start(rpt_writer *w) {
 }
 
 /* ----- records ----- */
+static int add_record(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
+                      int only);
 static int emit(rpt_writer *w, const rpt_buf *chunk, const rpt_record_info *info, size_t len) {
     uint8_t dg[RPT_DIGEST_BYTES];
     uint64_t off = w->pos;
@@ -227,7 +230,7 @@ static void *worker(void *arg) {
         pthread_mutex_unlock(&w->mu);
         if (zok)
             j->rc = rpt_record_build(&j->chunk, &z, &j->info, j->data, j->len, w->dicts, w->n_dicts,
-                                     w->sk, j->err);
+                                     j->only, w->sk, j->err);
         else
             j->rc = rpt_seterr(j->err, RPT_E_NOMEM, "out of memory for a compressor");
         pthread_mutex_lock(&w->mu);
@@ -348,6 +351,19 @@ static int job_fill(job *j, const rpt_record_info *info, const void *data, size_
 }
 
 int rpt_writer_add(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len) {
+    return add_record(w, info, data, len, RPT_TRY_ALL);
+}
+
+int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
+                         uint32_t dict) {
+    if (!w) return RPT_E_ARG;
+    if (dict != RPT_DICT_NONE && dict >= w->n_dicts)
+        return rpt_seterr(w->err, RPT_E_ARG, "no dictionary %u", dict);
+    return add_record(w, info, data, len, dict == RPT_DICT_NONE ? RPT_TRY_NONE : (int)dict);
+}
+
+static int add_record(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
+                      int only) {
     if (!w) return RPT_E_ARG;
     if (w->failed || w->closed) return rpt_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
     if (!info || (!data && len)) return rpt_seterr(w->err, RPT_E_ARG, "no record given");
@@ -368,7 +384,8 @@ int rpt_writer_add(rpt_writer *w, const rpt_record_info *info, const void *data,
     }
     if ((rc = write_start(w))) return rc;
     if (!w->pool_ok) {
-        rc = rpt_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, w->sk, w->err);
+        rc = rpt_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
+                              w->err);
         if (rc) {
             w->failed = 1;
             return rc;
@@ -379,6 +396,7 @@ int rpt_writer_add(rpt_writer *w, const rpt_record_info *info, const void *data,
     while (w->tail - w->head >= w->ring_n)
         if ((rc = drain_one(w))) return rc;
     job *j = &w->ring[w->tail % w->ring_n];
+    j->only = only;
     if (job_fill(j, info, data, len)) {
         job_clear(j);
         return nomem(w);

@@ -222,6 +222,61 @@ static void test_append(rpt_seckey *sk) {
     rpt_seckey_free(k2);
 }
 
+static void test_dictionaries(rpt_seckey *sk) {
+    const char *a = tpath("dict.rpt");
+    static const char d0[] = "The Ministry of the Interior reports that officers took part in operation";
+    static const char d1[] = "completely different words: harbour, ferry, gale, tide, coast guard";
+    rpt_writer *w = NULL;
+    uint32_t n0 = 9, n1 = 9;
+    CHECK_EQ_INT(rpt_writer_open_path(&w, a, 1, sk, NULL), RPT_OK);
+    CHECK_EQ_INT(rpt_writer_add_dict(w, d0, sizeof d0 - 1, &n0), RPT_OK);
+    CHECK_EQ_INT(rpt_writer_add_dict(w, d1, sizeof d1 - 1, &n1), RPT_OK);
+    CHECK_EQ_INT(n0, 0);
+    CHECK_EQ_INT(n1, 1);
+    CHECK_EQ_INT(rpt_writer_add_dict(w, d0, 0, NULL), RPT_E_LIMIT);
+    char name[64], text[512];
+    rpt_record_info info;
+    size_t len;
+    sample_info(0, name, sizeof name, &info);
+    len = sample_text(0, text, sizeof text);
+    CHECK_EQ_INT(rpt_writer_add(w, &info, text, len), RPT_OK); /* tries both: 0 wins */
+    sample_info(1, name, sizeof name, &info);
+    CHECK_EQ_INT(rpt_writer_add_using(w, &info, text, len, 1), RPT_OK);
+    sample_info(2, name, sizeof name, &info);
+    CHECK_EQ_INT(rpt_writer_add_using(w, &info, text, len, RPT_DICT_NONE), RPT_OK);
+    sample_info(3, name, sizeof name, &info);
+    CHECK_EQ_INT(rpt_writer_add_using(w, &info, text, len, 7), RPT_E_ARG);
+    CHECK_EQ_INT(rpt_writer_add_dict(w, d0, sizeof d0 - 1, NULL), RPT_E_ARG); /* too late */
+    CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+    rpt_writer_free(w);
+    rpt_reader *r = NULL;
+    rpt_record rec;
+    CHECK_EQ_INT(rpt_reader_open_path(&r, a, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_read(r, 0, 0, &rec), RPT_OK);
+    CHECK(rec.method == RPT_METHOD_DEFLATE_DICT && rec.dict == 0);
+    CHECK(rec.data_len == len && memcmp(rec.data, text, len) == 0);
+    CHECK_EQ_INT(rpt_reader_read(r, 1, 0, &rec), RPT_OK);
+    CHECK(rec.method == RPT_METHOD_DEFLATE_DICT && rec.dict == 1);
+    CHECK(rec.data_len == len && memcmp(rec.data, text, len) == 0);
+    CHECK_EQ_INT(rpt_reader_read(r, 2, 0, &rec), RPT_OK);
+    CHECK_EQ_INT(rec.method, RPT_METHOD_DEFLATE);
+    rpt_archive_info ai;
+    CHECK_EQ_INT(rpt_reader_info(r, &ai), RPT_OK);
+    CHECK_EQ_INT(ai.n_dicts, 2);
+    CHECK_EQ_INT(ai.dict_sizes[1], sizeof d1 - 1);
+    rpt_reader_free(r);
+    /* an append may use the dictionaries of earlier generations */
+    CHECK_EQ_INT(rpt_writer_open_append(&w, a, sk, NULL), RPT_OK);
+    sample_info(4, name, sizeof name, &info);
+    CHECK_EQ_INT(rpt_writer_add_using(w, &info, text, len, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+    rpt_writer_free(w);
+    CHECK_EQ_INT(rpt_reader_open_path(&r, a, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_read(r, 3, 0, &rec), RPT_OK);
+    CHECK(rec.method == RPT_METHOD_DEFLATE_DICT && rec.dict == 0);
+    rpt_reader_free(r);
+}
+
 int main(void) {
     CHECK_EQ_INT(rpt_init(), RPT_OK);
     rpt_seckey *sk = test_key(1);
@@ -229,6 +284,7 @@ int main(void) {
     test_threads_identical(sk);
     test_pipe(sk);
     test_append(sk);
+    test_dictionaries(sk);
     rpt_seckey_free(sk);
     t_cleanup();
     return t_done("test_archive");
