@@ -96,7 +96,7 @@ test-cli: all
 test-asan:
 	$(MAKE) B=build/asan CC=clang EXTRA_CFLAGS="-Werror -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    all $(UNITS:$(B)/%=build/asan/%)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(MAKE) B=build/asan CC=clang EXTRA_CFLAGS="-Werror -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    test-unit test-vectors test-cli
 

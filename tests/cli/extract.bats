@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# rpt-extract: verified writes, safety inside -C DIR, names, globs, -O,
+# salvage, trust, and every exit status.
+
+load helper
+
+setup() {
+    common_setup
+    "$PACK" -q -0 -s k.sec -o a.rpt b
+}
+
+@test "extract all under -C DIR, mtimes set to issued" {
+    run "$EXTRACT" -p k.pub -C out a.rpt
+    [ "$status" -eq 0 ]
+    diff -r b out/b
+    [ "$(date -u -r out/b/narcotics.txt +%FT%TZ)" = 2024-05-01T09:00:00Z ]
+    [ "$(date -u -r out/b/court/notice-17.txt +%FT%TZ)" = 2024-05-03T12:00:00Z ]
+    [ -z "$(find out -name '.rpt-*')" ]
+}
+
+@test "extract defaults to the current directory" {
+    mkdir here && cd here
+    "$EXTRACT" -q -p ../k.pub ../a.rpt
+    [ -f b/weather.txt ]
+}
+
+@test "extract named records; every missing name is listed and nothing written" {
+    run "$EXTRACT" -C out a.rpt b/weather.txt
+    [ "$status" -eq 0 ]
+    [ -f out/b/weather.txt ] && [ ! -e out/b/narcotics.txt ]
+    run "$EXTRACT" -C out2 a.rpt b/narcotics.txt gone1 gone2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'gone1'"* && "$output" == *"'gone2'"* ]]
+    [ ! -e out2/b ]
+}
+
+@test "extract --glob matches shell patterns" {
+    run "$EXTRACT" -C out --glob a.rpt 'b/court/*' '*/w?ather.txt'
+    [ "$status" -eq 0 ]
+    [ -f out/b/court/notice-17.txt ] && [ -f out/b/weather.txt ] && [ ! -e out/b/narcotics.txt ]
+    run "$EXTRACT" -C out3 --glob a.rpt 'nothing*'
+    [ "$status" -eq 2 ]
+}
+
+@test "extract -O writes payloads to standard output" {
+    run "$EXTRACT" -p k.pub -O a.rpt b/weather.txt
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cat b/weather.txt)" ]
+    "$EXTRACT" -O a.rpt b/narcotics.txt b/weather.txt > both
+    cat b/narcotics.txt b/weather.txt | cmp - both
+}
+
+@test "extract never overwrites without -f; -f replaces" {
+    mkdir -p out/b; echo mine > out/b/weather.txt
+    run "$EXTRACT" -C out a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"exists"*"-f"* ]]
+    [ "$(cat out/b/weather.txt)" = mine ]
+    [ -f out/b/narcotics.txt ]
+    run "$EXTRACT" -f -C out a.rpt
+    [ "$status" -eq 0 ]
+    cmp b/weather.txt out/b/weather.txt
+}
+
+@test "extract does not follow a symlink inside -C DIR (directory)" {
+    mkdir -p out victim
+    ln -s ../victim out/b
+    run "$EXTRACT" -C out a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"symbolic link"* ]]
+    [ -z "$(ls victim)" ]
+}
+
+@test "extract does not write through a symlink in place of a file, even with -f" {
+    mkdir -p out/b
+    echo precious > target
+    ln -s ../../target out/b/weather.txt
+    run "$EXTRACT" -C out a.rpt b/weather.txt
+    [ "$status" -eq 2 ]
+    [ "$(cat target)" = precious ]
+    run "$EXTRACT" -f -C out a.rpt b/weather.txt
+    [ "$status" -eq 0 ]
+    [ "$(cat target)" = precious ]
+    [ ! -L out/b/weather.txt ]
+    cmp b/weather.txt out/b/weather.txt
+}
+
+@test "extract refuses a directory where a file goes" {
+    mkdir -p out/b/weather.txt
+    run "$EXTRACT" -f -C out a.rpt b/weather.txt
+    [ "$status" -eq 2 ]
+}
+
+@test "extract: a tampered record is not written and exits 1; others are" {
+    tamper a.rpt "212 kg"
+    run "$EXTRACT" -p k.pub -C out a.rpt
+    [ "$status" -eq 1 ]
+    [ ! -e out/b/narcotics.txt ]
+    [ -f out/b/weather.txt ]
+}
+
+@test "extract: a wrong -p key exits 4 and writes nothing" {
+    "$KEYGEN" -q -W -p other.pub -s other.sec
+    run "$EXTRACT" -p other.pub -C out a.rpt
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"not trusted"* ]]
+    [ -z "$(find out -type f)" ]
+}
+
+@test "extract without -p verifies against the archive's own keys" {
+    run "$EXTRACT" -C out a.rpt
+    [ "$status" -eq 0 ]
+}
+
+@test "extract --no-verify says so" {
+    run "$EXTRACT" --no-verify -C out a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"NOT checked"* ]]
+    run "$EXTRACT" --no-verify -p k.pub -C out a.rpt
+    [ "$status" -eq 2 ]
+}
+
+@test "extract: truncated archive exits 3; --salvage recovers intact records, exit 3" {
+    cut_tail a.rpt 30
+    run "$EXTRACT" -p k.pub -C out a.rpt
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"--salvage"* ]]
+    run "$EXTRACT" --salvage -p k.pub -C out a.rpt
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"salvage: 3 records recovered"* ]]
+    diff -r b out/b
+}
+
+@test "extract --salvage skips a damaged record and keeps the rest" {
+    flip a.rpt "212 kg"
+    run "$EXTRACT" --salvage -p k.pub -C out a.rpt
+    [ "$status" -eq 3 ]
+    [ ! -e out/b/narcotics.txt ]
+    [ -f out/b/weather.txt ] && [ -f out/b/court/notice-17.txt ]
+}
+
+@test "extract --salvage on an intact archive exits 0" {
+    run "$EXTRACT" --salvage -p k.pub -C out a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 records recovered; 0 damaged bytes"* ]]
+}
+
+@test "extract from a pipe, names and all" {
+    run sh -c "\"$EXTRACT\" -p k.pub -C out - b/weather.txt missing.txt < a.rpt"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'missing.txt'"* ]]
+    [ -f out/b/weather.txt ]
+    tamper a.rpt "212 kg"
+    run sh -c "\"$EXTRACT\" -p k.pub -C out2 - < a.rpt"
+    [ "$status" -eq 1 ]
+    [ ! -e out2/b/narcotics.txt ]
+}
+
+@test "extract usage and I/O errors exit 2" {
+    run "$EXTRACT"
+    [ "$status" -eq 2 ]
+    run "$EXTRACT" -C out no-such.rpt
+    [ "$status" -eq 2 ]
+    run "$EXTRACT" -p no-such.pub -C out a.rpt
+    [ "$status" -eq 2 ]
+    : > notadir
+    run "$EXTRACT" -C notadir a.rpt
+    [ "$status" -eq 2 ]
+    run "$EXTRACT" --no-verify -C out - < a.rpt
+    [ "$status" -eq 2 ]
+}
+
+@test "extract -v names the files" {
+    run "$EXTRACT" -v -C out a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"b/narcotics.txt"* ]]
+}

@@ -1,0 +1,117 @@
+/* fe.h -- the front end the rpt tools share: messages and exit statuses,
+ * passphrases, trusted keys, times, JSON strings, names and progress. */
+#ifndef RPT_FE_H
+#define RPT_FE_H
+
+#include "archive_rpt.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses, the same for every tool (see each man page). */
+#define FE_EXIT_OK 0
+#define FE_EXIT_AUTH 1      /* a signature or digest does not match */
+#define FE_EXIT_USAGE 2     /* usage or I/O error */
+#define FE_EXIT_DAMAGED 3   /* damaged or truncated archive */
+#define FE_EXIT_UNTRUSTED 4 /* valid signatures by a key not trusted */
+
+/* The block every --help ends with. */
+#define FE_EXIT_HELP                                                           \
+    "Exit status: 0 ok; 1 a signature or digest does not match; 2 usage or\n"  \
+    "I/O error; 3 damaged or truncated archive; 4 valid signatures by a key\n" \
+    "that is not trusted.\n"
+
+/* Program name for messages: the basename of argv[0]. */
+extern const char *fe_progname;
+void fe_init(const char *argv0);
+
+/* "rpt-pack: MESSAGE\n" on stderr. */
+void fe_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As fe_warn, then exit(status). */
+void fe_die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* A usage error: the message, a pointer to --help, exit 2. */
+void fe_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* Prints "PROG VERSION (libarchive_rpt VERSION)" and exits 0. */
+void fe_print_version(void) __attribute__((noreturn));
+
+/* The exit status for an RPT_E_* code (0 for RPT_OK). */
+int fe_exit_status(int code);
+/* The more serious of two exit statuses: 2 > 3 > 1 > 4 > 0. */
+int fe_worse(int a, int b);
+
+/* Passphrases live in sodium_malloc() memory; free with fe_pass_free(). */
+typedef struct fe_pass {
+    char *p;
+    size_t len;
+} fe_pass;
+/* Reads a passphrase from file (one trailing newline stripped) or, when
+ * file is NULL, asks for it on /dev/tty without echo; with confirm it is
+ * asked twice and must match. Returns 0, or prints why and returns 2. */
+int fe_pass_get(const char *file, const char *prompt, int confirm, fe_pass *out);
+void fe_pass_free(fe_pass *pw);
+
+/* Trusted public keys from -p FILE and -P BASE64. */
+typedef struct fe_keys {
+    rpt_pubkey *k;
+    size_t n, cap;
+} fe_keys;
+/* Each returns 0, or prints why and returns 2. */
+int fe_keys_add_file(fe_keys *ks, const char *path);
+int fe_keys_add_base64(fe_keys *ks, const char *b64);
+int fe_keys_trust(const fe_keys *ks, rpt_reader *r);
+void fe_keys_free(fe_keys *ks);
+
+/* Parses "@SECONDS", "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]]" with
+ * 'T' or ' ', then "Z", "+HH:MM", "-HHMM", "+HH" or nothing (UTC).
+ * Returns 0 or -1. */
+int fe_time_parse(const char *s, int64_t *out);
+/* "2024-05-01T09:00:00Z" (RFC 3339, UTC) into buf. */
+#define FE_TIME_BYTES 32
+void fe_time_format(int64_t t, char buf[FE_TIME_BYTES]);
+/* Seconds from SOURCE_DATE_EPOCH, or the current time when unset.
+ * Returns 0, or -1 when SOURCE_DATE_EPOCH is set but not a number. */
+int fe_now(int64_t *out, int *from_env);
+
+/* Writes s (n bytes) as a JSON string, quotes included. Invalid UTF-8
+ * becomes U+FFFD. */
+void fe_json_str(FILE *f, const char *s, size_t n);
+void fe_json_cstr(FILE *f, const char *s);
+/* Writes n bytes as lower-case hex. */
+void fe_hex(FILE *f, const uint8_t *p, size_t n);
+
+/* Prints s for a person: control characters become '?'. */
+void fe_print_safe(FILE *f, const char *s);
+
+/* Normalises a path as given into a record name, as tar does: removes
+ * "./" components and repeated slashes. Refuses a leading '/', a ".."
+ * component, an empty result and whatever rpt_name_check() refuses.
+ * Returns a malloc'd name, or NULL with *why set to a static reason. */
+char *fe_name_normalise(const char *path, const char **why);
+
+/* 1 when the n bytes are valid UTF-8 with no NUL. */
+int fe_utf8_text(const uint8_t *p, size_t n);
+
+/* "12.3 KiB" into buf. */
+void fe_bytes_human(uint64_t n, char buf[32]);
+
+/* A progress line on stderr, shown only when stderr is a terminal, not
+ * quiet, and the job has run past one second. */
+typedef struct fe_progress {
+    int enabled, shown;
+    double start, last;
+    uint64_t total_items, total_bytes;
+} fe_progress;
+void fe_progress_start(fe_progress *pg, int quiet, uint64_t items,
+                       uint64_t bytes);
+void fe_progress_update(fe_progress *pg, uint64_t items, uint64_t bytes);
+void fe_progress_end(fe_progress *pg);
+double fe_clock(void);
+
+/* Reads a whole descriptor (up to max bytes) into a malloc'd buffer.
+ * Returns 0, -1 with errno on a read error, or -2 when over max. */
+int fe_read_fd(int fd, size_t max, uint8_t **out, size_t *len);
+
+#endif /* RPT_FE_H */
