@@ -720,12 +720,15 @@ static void test_minisign_interop(void) {
         CHECK_MEM(&pk, &pk2, sizeof pk);
     }
     rpt_seckey_free(k);
-    /* The id rpt shows is the one minisign printed in the comment. */
-    char buf[1024], hex[17], want[80];
+    /* The id rpt shows is the number minisign printed in the comment.
+     * minisign prints it without leading zeros, so compare numbers:
+     * one key in sixteen has a zero first digit. */
+    char buf[1024], hex[17];
+    static const char lead[] = "untrusted comment: minisign public key ";
     read_file(P("m.pub"), buf, sizeof buf);
     rpt_key_id_hex(pk.id, hex);
-    snprintf(want, sizeof want, "untrusted comment: minisign public key %s\n", hex);
-    CHECK(strncmp(buf, want, strlen(want)) == 0);
+    CHECK(strncmp(buf, lead, sizeof lead - 1) == 0);
+    CHECK(strtoull(buf + sizeof lead - 1, NULL, 16) == strtoull(hex, NULL, 16));
 
     /* (b) rpt writes an unencrypted pair; minisign signs and verifies. */
     k = NULL;
