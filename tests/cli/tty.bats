@@ -37,6 +37,7 @@ run_in_tmux() {
     run tm capture-pane -p
     [[ "$output" != *tr0ub4dor* ]]
     tm kill-server
+    SOCK=$T/tmux2.sock # a fresh server: the old one may still be going away
     run_in_tmux "'$PACK' -s e.sec -o a.rpt b"
     wait_screen "Passphrase for e.sec:"
     tm send-keys 'tr0ub4dor' Enter
