@@ -263,7 +263,7 @@ typedef struct rpt_record {
 typedef struct rpt_writer rpt_writer;
 
 typedef struct rpt_writer_options {
-    int level;              /* zlib level 0..9; -1 = default (9) */
+    int level;              /* zlib level 0..9; -1 = default (6) */
     unsigned threads;       /* worker threads; 0 = one per online core */
     int64_t created;        /* creation time; INT64_MIN = now */
     const uint8_t *archive_id; /* 16 bytes; NULL = random */

@@ -103,7 +103,7 @@ int rpt_zctx_init(rpt_zctx *z, int level) {
     memset(z, 0, sizeof *z);
     z->level = level;
     if (level > 0) {
-        if (deflateInit2(&z->def, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        if (deflateInit2(&z->def, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
             return RPT_E_NOMEM;
         z->def_ok = 1;
     }

@@ -626,7 +626,7 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     w->fd = -1;
     w->mode = mode;
     w->gen = 1;
-    w->level = opt->level < 0 ? 9 : opt->level > 9 ? 9 : opt->level;
+    w->level = opt->level < 0 ? 6 : opt->level > 9 ? 9 : opt->level;
     if (!sk) return rpt_seterr(w->err, RPT_E_ARG, "no secret key given");
     w->sk = sk;
     if (opt->archive_id) memcpy(w->archive_id, opt->archive_id, 16);
