@@ -147,14 +147,20 @@ int rpt_segment_parse(rpt_segment *s, int full, char *err) {
         if (entry_at(s->entries, s->entries_len, p, &e, &p))
             return rpt_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed",
                               (unsigned long long)(s->first + k));
-        if (rpt_name_check((const char *)e.name, e.name_len))
+        /* names are checked here in a full check, and otherwise when an
+         * entry is handed out (rpt_segment_entry): opening an archive to
+         * extract one record need not look at every name */
+        if (full && rpt_name_check((const char *)e.name, e.name_len))
             return rpt_seterr(err, RPT_E_FORMAT, "index entry %llu has an unsafe name",
                               (unsigned long long)(s->first + k));
     }
     if (p != s->entries_len)
         return rpt_seterr(err, RPT_E_FORMAT, "index entries: %zu stray bytes",
                           s->entries_len - p);
-    /* the lookup table must name each entry exactly once, in order */
+    /* the lookup table must name each entry exactly once, in order. A
+     * quick open skips this: a wrong slot can only make a lookup miss,
+     * since rpt_segment_find() compares the names it lands on. */
+    if (!full) return RPT_OK;
     uint8_t *seen = calloc(s->n ? s->n : 1, 1);
     if (!seen) return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
     for (uint64_t k = 0; k < s->n; k++) {
@@ -206,7 +212,10 @@ void rpt_segment_free(rpt_segment *s) {
 
 int rpt_segment_entry(const rpt_segment *s, uint64_t k, rpt_ient *out) {
     if (k >= s->n) return RPT_E_NOTFOUND;
-    return entry_at(s->entries, s->entries_len, s->pos[k], out, NULL) ? RPT_E_FORMAT : RPT_OK;
+    if (entry_at(s->entries, s->entries_len, s->pos[k], out, NULL) ||
+        rpt_name_check((const char *)out->name, out->name_len))
+        return RPT_E_FORMAT;
+    return RPT_OK;
 }
 
 int rpt_segment_find(const rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k) {
@@ -218,15 +227,17 @@ int rpt_segment_find(const rpt_segment *s, const uint8_t *name, size_t len, uint
     }
     for (; lo < s->n && rpt_le32_load(s->lookup + 8 * lo) == h; lo++) {
         uint32_t pos = rpt_le32_load(s->lookup + 8 * lo + 4);
+        /* position -> entry number; a slot that points between entries
+         * is no match (the table is checked in full only by verify) */
+        size_t a = 0, b = (size_t)s->n;
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            if (s->pos[mid] < pos) a = mid + 1; else b = mid;
+        }
+        if (a >= s->n || s->pos[a] != pos) continue;
         rpt_ient e;
         if (entry_at(s->entries, s->entries_len, pos, &e, NULL)) continue;
         if (e.name_len == len && memcmp(e.name, name, len) == 0) {
-            /* position -> entry number */
-            size_t a = 0, b = (size_t)s->n;
-            while (a < b) {
-                size_t mid = a + (b - a) / 2;
-                if (s->pos[mid] < pos) a = mid + 1; else b = mid;
-            }
             *k = a;
             return RPT_OK;
         }

@@ -39,7 +39,8 @@ uint32_t rpt_name_hash(const uint8_t *name, size_t len);
 /* A parsed segment. The chunk bytes are owned by the segment. */
 typedef struct rpt_segment {
     uint64_t offset;                 /* of the INDX chunk */
-    uint8_t digest[RPT_DIGEST_BYTES]; /* of the whole chunk */
+    uint8_t digest[RPT_DIGEST_BYTES]; /* of the whole chunk; set for
+                                       * older segments only (reader.c) */
     uint8_t *chunk;
     size_t chunk_len;
     uint64_t n, first;

@@ -410,7 +410,10 @@ static int find_trailer(rpt_reader *r) {
     return RPT_OK;
 }
 
-static int load_segment(rpt_reader *r, uint64_t off, rpt_segment *seg) {
+/* Reads and parses an INDX. The digest of an older segment is checked
+ * against its listing; the newest one's is only needed by an append,
+ * and the seal's D covers its bytes anyway, so it is computed there. */
+static int load_segment(rpt_reader *r, uint64_t off, rpt_segment *seg, int digest) {
     rpt_chunk c;
     int rc = rpt_read_chunk(r, off, &c);
     if (rc) return rc;
@@ -421,14 +424,14 @@ static int load_segment(rpt_reader *r, uint64_t off, rpt_segment *seg) {
     if (!seg->chunk) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
     memcpy(seg->chunk, c.raw, c.raw_len);
     seg->chunk_len = c.raw_len;
-    crypto_generichash(seg->digest, RPT_DIGEST_BYTES, c.raw, c.raw_len, NULL, 0);
+    if (digest) crypto_generichash(seg->digest, RPT_DIGEST_BYTES, c.raw, c.raw_len, NULL, 0);
     return rpt_segment_parse(seg, 0, r->err);
 }
 
 static int load_index(rpt_reader *r) {
     rpt_segment top;
     memset(&top, 0, sizeof top);
-    int rc = load_segment(r, r->trailer.index_offset, &top);
+    int rc = load_segment(r, r->trailer.index_offset, &top, 0);
     if (rc) {
         rpt_segment_free(&top);
         return rc;
@@ -451,7 +454,7 @@ static int load_index(rpt_reader *r) {
         if (i < t->n_older) {
             if (t->older[i].offset >= t->offset)
                 return rpt_seterr(r->err, RPT_E_FORMAT, "index segment reference points forward");
-            if ((rc = load_segment(r, t->older[i].offset, s))) return rc;
+            if ((rc = load_segment(r, t->older[i].offset, s, 1))) return rc;
             if (sodium_memcmp(s->digest, t->older[i].digest, 32) != 0)
                 return rpt_seterr(r->err, RPT_E_DIGEST, "index segment at offset %llu does not match its digest",
                                   (unsigned long long)s->offset);

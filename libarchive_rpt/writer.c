@@ -509,7 +509,9 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
     }
     for (size_t s = 0; !rc && s < k; s++) {
         refs[s].offset = olds[s]->offset;
-        memcpy(refs[s].digest, olds[s]->digest, 32);
+        /* the old archive's newest segment was not hashed when it was
+         * opened (reader.c); hashing each here is cheap and simple */
+        crypto_generichash(refs[s].digest, 32, olds[s]->chunk, olds[s]->chunk_len, NULL, 0);
     }
     free(olds);
     rpt_buf body = {0};
