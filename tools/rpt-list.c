@@ -18,8 +18,9 @@ static const char usage_text[] =
     "      --json   one JSON object per record (or one for --info)\n"
     "  -h, --help   show this help;  -V, --version  show the version\n"
     "\n"
-    "The short form reads only the trailer and the index; it does not check\n"
-    "signatures: use rpt-verify for that.\n"
+    "The short form reads only the trailer, the seal and the index. It checks\n"
+    "the seal's signature over the index, and -l each record's digest, but\n"
+    "not each record's signature: use rpt-verify for that.\n"
     "\n" FE_EXIT_HELP;
 
 typedef struct lctx {
@@ -90,9 +91,10 @@ static void print_record_text(const rpt_record *rec, int lng) {
 /* Lists record i. Returns an exit status. */
 static int list_one(lctx *l, uint64_t i) {
     rpt_record rec;
-    int rc = l->lng || l->json
-                 ? rpt_reader_read(l->r, i, RPT_READ_NO_PAYLOAD | RPT_READ_NO_VERIFY, &rec)
-                 : rpt_reader_entry(l->r, i, &rec);
+    /* metadata is shown only when the record matches its sealed index
+     * digest: the payload is not inflated, the signature not checked */
+    int rc = l->lng || l->json ? rpt_reader_read(l->r, i, RPT_READ_NO_PAYLOAD, &rec)
+                               : rpt_reader_entry(l->r, i, &rec);
     if (rc != RPT_OK) {
         fe_warn("%s: record %llu: %s", l->archive, (unsigned long long)i, rpt_reader_error(l->r));
         return fe_exit_status(rc);

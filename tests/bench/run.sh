@@ -208,6 +208,20 @@ print("-" if v is None else v)') || ib=-
         sed "s|$out|out|g; s|$BIN/||g" "$out/commands.tsv"
         echo '```'
     } >"$here/results-scale.md"
+    # results.md carries the scale figures too, between markers
+    if [ -f "$here/results.md" ]; then
+        awk -v f="$here/results-scale.md" '
+            /^<!-- scale -->$/ { skip = 1; next }
+            /^<!-- \/scale -->$/ { skip = 0; next }
+            !skip { print }
+            END {
+                print "<!-- scale -->"
+                print "## At scale (tests/bench/run.sh --scale)"
+                print ""
+                while ((getline line < f) > 0) if (line !~ /^# /) print line
+                print "<!-- /scale -->"
+            }' "$here/results.md" >"$here/results.md.new" && mv "$here/results.md.new" "$here/results.md"
+    fi
     say "results"
     cat "$here/results-scale.md"
     exit 0

@@ -99,3 +99,36 @@ assert o["records"] == 4 and len(o["generations"]) == 2 and o["version"] == "1.0
     [ "$status" -eq 3 ]
     [[ "$output" == *"b/weather.txt"* ]]
 }
+
+@test "list refuses an index its seal does not vouch for, and -l a forged record" {
+    cp a.rpt forged-title.rpt
+    tamper forged-title.rpt "41 arrests"
+    run "$LIST" -l forged-title.rpt
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"does not match its index digest"* ]]
+    # the short form reads no record: it still lists (the index is sealed)
+    run "$LIST" forged-title.rpt
+    [ "$status" -eq 0 ]
+    # a forged index entry: the seal no longer matches, nothing is listed
+    cp a.rpt forged-index.rpt
+    python3 - forged-index.rpt <<'PY'
+import sys, zlib, struct
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+at = d.rfind(b"b/weather.txt")  # the last copy is in the INDX
+d[at] ^= 1
+off = 8
+while off + 12 <= len(d):
+    n = struct.unpack_from('<I', d, off + 4)[0]
+    end = off + 8 + n
+    if off <= at < end:
+        struct.pack_into('<I', d, end, zlib.crc32(bytes(d[off:off + 4]) + bytes(d[off + 8:end])))
+        break
+    off = end + 4
+open(p, 'wb').write(d)
+PY
+    run "$LIST" forged-index.rpt
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"seal"* ]]
+    [[ "$output" != *"weather"* ]]
+}
