@@ -45,7 +45,7 @@ typedef struct rpt_scan {
     size_t n_segs, cap_segs;
     uint64_t gen_index_off, gen_seal_off, last_trailer, last_trailer_end;
     uint8_t gen_index_digest[RPT_DIGEST_BYTES];
-    rpt_buf gen_index_chunk; /* this generation's INDX chunk, for D */
+    uint8_t gen_d[RPT_DIGEST_BYTES]; /* D of this generation's INDX */
     uint8_t prev_seal[RPT_DIGEST_BYTES];
     uint64_t gen_seal_end;
     int index_damaged, seal_damaged; /* reported already: not again */

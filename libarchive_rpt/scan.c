@@ -15,7 +15,6 @@ void rpt_scan_free(rpt_scan *s) {
     free(s->segs);
     free(s->names_hash);
     free(s->damaged);
-    rpt_buf_free(&s->gen_index_chunk);
     memset(s, 0, sizeof *s);
 }
 
@@ -224,16 +223,14 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     }
     s->gen_index_off = c->offset;
     crypto_generichash(s->gen_index_digest, 32, c->raw, c->raw_len, NULL, 0);
-    s->gen_index_chunk.len = 0;
-    if (rpt_buf_put(&s->gen_index_chunk, c->raw, c->raw_len)) {
-        fail(st, RPT_E_NOMEM, "out of memory");
-        return;
-    }
+    /* the seal's D, now: keys and dictionaries cannot follow the index,
+     * and the index need not be kept (it is the largest chunk) */
+    rpt_seal_digest_d(r, c->raw, c->raw_len, s->gen_d);
     rpt_segment seg;
     memset(&seg, 0, sizeof seg);
     seg.offset = c->offset;
-    seg.chunk = s->gen_index_chunk.p; /* borrowed: not freed below */
-    seg.chunk_len = s->gen_index_chunk.len;
+    seg.chunk = (uint8_t *)(uintptr_t)c->raw; /* borrowed: not freed below */
+    seg.chunk_len = c->raw_len;
     char perr[RPT_ERRLEN];
     int rc = rpt_segment_parse(&seg, 1, perr);
     if (rc) {
@@ -336,7 +333,7 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
              (unsigned long long)s->seen.n);
         return;
     }
-    rpt_seal_digest_d(r, s->gen_index_chunk.p, s->gen_index_chunk.len, d);
+    memcpy(d, s->gen_d, sizeof d);
     int prev_damaged = s->seal_damaged;
     s->seal_damaged = 0;
     s->gen_seal_end = c->offset + c->raw_len;
@@ -474,7 +471,6 @@ static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record 
             if (c.type == RPT_T_INDX && !s->gen_index_off) {
                 s->gen_index_off = at;
                 s->index_damaged = 1;
-                s->gen_index_chunk.len = 0;
             } else if (c.type == RPT_T_SEAL && s->gen_index_off && !s->gen_seal_off) {
                 s->gen_seal_off = at;
                 s->gen_seal_end = at + len;
