@@ -193,7 +193,12 @@ types:
         type: text
 
   indx_body:
+    doc: |
+      An index segment: a header ending with a BLAKE2b-256 digest of each
+      block of the data area, then the data area (entries, lookup, marks),
+      which runs to the end of the body. Block digests are not checked here.
     seq:
+      # header
       - id: num_entries
         type: vlq
       - id: first
@@ -214,6 +219,21 @@ types:
         doc: Offsets of every KEYS and DICT chunk, in file order.
       - id: len_entries
         type: vlq
+        doc: Bytes of the entries area, the first part of the data area.
+      - id: block_size
+        type: vlq
+        doc: |
+          Bytes per block of the data area (16384 by the writer); the last
+          block may be shorter.
+      - id: num_blocks
+        type: vlq
+        doc: Number of blocks of the data area, ceil(data area length / block_size).
+      - id: block_digests
+        size: 32
+        repeat: expr
+        repeat-expr: num_blocks.value
+        doc: BLAKE2b-256 of each block of the data area, in order.
+      # data area: everything from here to the end of the body
       - id: entries
         size: len_entries.value
         type: index_entries
@@ -221,13 +241,31 @@ types:
         type: lookup_slot
         repeat: expr
         repeat-expr: num_entries.value
-      - id: later_fields
-        size-eos: true
+      - id: marks
+        type: u4
+        repeat: expr
+        repeat-expr: (num_entries.value + 63) / 64
+        doc: |
+          Byte position, within entries, of entry 0, 64, 128, ... (one mark
+          every 64 entries), so a reader can find entry k by parsing forward
+          from mark k / 64.
+    instances:
+      ofs_data:
+        value: >-
+          num_entries.len + first.len + num_segments.len + 40 * num_segments.value
+          + num_aux.len + 8 * num_aux.value + len_entries.len + block_size.len
+          + num_blocks.len + 32 * num_blocks.value
+        doc: Start of the data area within the body (the header's length).
+      len_data:
+        value: len_entries.value + 8 * num_entries.value + 4 * marks.size
+        doc: |
+          Length of the data area; a valid segment's body ends exactly here
+          (ofs_data + len_data == body length).
   segment_ref:
     seq:
       - id: offset
         type: u8
-      - id: digest
+      - id: root
         size: 32
         doc: BLAKE2b-256 of that whole INDX chunk.
   index_entries:
@@ -256,9 +294,9 @@ types:
       - id: hash
         type: u4
         doc: First 4 bytes, as LE u32, of BLAKE2b-256(name).
-      - id: pos
+      - id: number
         type: u4
-        doc: Byte position of the entry inside entries.
+        doc: Number of the entry within this segment (0 to num_entries - 1).
 
   seal_body:
     seq:

@@ -44,10 +44,13 @@
  *
  * MEMORY
  *
- * A reader holds the index of the archive and one record at a time; a
- * writer holds the index and at most 2 * threads records in flight.
- * Memory is bounded by the largest record plus the index, never by the
- * archive size.
+ * A random-access reader holds the headers of the live index segments
+ * (32 bytes per 16 KiB of index), the index blocks it has used, and one
+ * record at a time; a sequential reader or rpt_reader_verify() holds one
+ * chunk at a time (at most the largest record or index segment) plus a
+ * list of the records seen; a writer holds the index of what it writes
+ * and at most 2 * threads records in flight. Memory is bounded by the
+ * largest record plus the index, never by the archive size.
  */
 #ifndef ARCHIVE_RPT_H
 #define ARCHIVE_RPT_H
@@ -381,7 +384,10 @@ typedef struct rpt_reader rpt_reader;
 #define RPT_OPEN_SALVAGE 1u  /* damaged archive: scan for intact records */
 
 /* Opens an archive file for random access: reads the magic, the header
- * and, through the trailer, the newest seal and the index. A file whose
+ * and, through the trailer, the newest seal, the header of each live
+ * index segment, the keys and the dictionaries, and verifies the seal (D
+ * and signature) before the index is used. Index blocks are read and
+ * checked against their digests when a lookup needs them. A file whose
  * last bytes are not a valid trailer (a crash during append) opens at the
  * last valid generation; rpt_reader_info() reports the incomplete tail.
  * On success *out is the handle; on failure *out is a handle carrying the

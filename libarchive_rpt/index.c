@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int rpt_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t offset,
                uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest) {
@@ -51,198 +52,374 @@ static int cmp_lookup(const void *a, const void *b) {
 
 int rpt_index_encode(rpt_buf *body, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
-                     size_t n_aux) {
-    rpt_buf ents = {0};
+                     size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]) {
+    rpt_buf data = {0};
     uint8_t *lk = NULL;
+    uint64_t n_marks = (ib->n + RPT_INDEX_MARK_EVERY - 1) / RPT_INDEX_MARK_EVERY;
+    uint32_t *marks = NULL;
     int rc = RPT_OK;
-    if (ib->n && !(lk = malloc(ib->n * 8))) return RPT_E_NOMEM;
+    if (ib->n && (!(lk = malloc(ib->n * 8)) || !(marks = malloc(n_marks * 4)))) {
+        free(lk);
+        return RPT_E_NOMEM;
+    }
+    /* the data area: entries, then the lookup table, then the marks */
     for (size_t i = 0; !rc && i < ib->n; i++) {
         const rpt_ientry *e = &ib->e[i];
         const uint8_t *nm = ib->names.p + e->name_off;
-        if (ents.len > UINT32_MAX) {
+        if (data.len > UINT32_MAX) {
             rc = RPT_E_LIMIT;
             break;
         }
+        if (i % RPT_INDEX_MARK_EVERY == 0) marks[i / RPT_INDEX_MARK_EVERY] = (uint32_t)data.len;
         rpt_le32_store(lk + 8 * i, rpt_name_hash(nm, e->name_len));
-        rpt_le32_store(lk + 8 * i + 4, (uint32_t)ents.len);
-        rc = rpt_buf_str(&ents, nm, e->name_len);
-        rc = rc ? rc : rpt_buf_varint(&ents, e->offset);
-        rc = rc ? rc : rpt_buf_varint(&ents, e->stored);
-        rc = rc ? rc : rpt_buf_varint(&ents, e->size);
-        rc = rc ? rc : rpt_buf_u64(&ents, (uint64_t)e->issued);
-        rc = rc ? rc : rpt_buf_put(&ents, e->digest, RPT_DIGEST_BYTES);
+        rpt_le32_store(lk + 8 * i + 4, (uint32_t)i);
+        rc = rpt_buf_str(&data, nm, e->name_len);
+        rc = rc ? rc : rpt_buf_varint(&data, e->offset);
+        rc = rc ? rc : rpt_buf_varint(&data, e->stored);
+        rc = rc ? rc : rpt_buf_varint(&data, e->size);
+        rc = rc ? rc : rpt_buf_u64(&data, (uint64_t)e->issued);
+        rc = rc ? rc : rpt_buf_put(&data, e->digest, RPT_DIGEST_BYTES);
     }
+    uint64_t entries_len = data.len;
     if (!rc && ib->n) qsort(lk, ib->n, 8, cmp_lookup);
+    rc = rc ? rc : rpt_buf_put(&data, lk, ib->n * 8);
+    for (uint64_t j = 0; !rc && j < n_marks; j++) rc = rpt_buf_u32(&data, marks[j]);
+    free(lk);
+    free(marks);
+    /* the header, ending with a digest of each block of the data area */
+    size_t nb = (data.len + RPT_INDEX_BLOCK - 1) / RPT_INDEX_BLOCK;
     rc = rc ? rc : rpt_buf_varint(body, ib->n);
     rc = rc ? rc : rpt_buf_varint(body, first);
     rc = rc ? rc : rpt_buf_varint(body, n_older);
     for (size_t i = 0; !rc && i < n_older; i++) {
         rc = rpt_buf_u64(body, older[i].offset);
-        rc = rc ? rc : rpt_buf_put(body, older[i].digest, RPT_DIGEST_BYTES);
+        rc = rc ? rc : rpt_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
     }
     rc = rc ? rc : rpt_buf_varint(body, n_aux);
     for (size_t i = 0; !rc && i < n_aux; i++) rc = rpt_buf_u64(body, aux[i]);
-    rc = rc ? rc : rpt_buf_str(body, ents.p, ents.len);
-    rc = rc ? rc : rpt_buf_put(body, lk, ib->n * 8);
-    free(lk);
-    rpt_buf_free(&ents);
+    rc = rc ? rc : rpt_buf_varint(body, entries_len);
+    rc = rc ? rc : rpt_buf_varint(body, RPT_INDEX_BLOCK);
+    rc = rc ? rc : rpt_buf_varint(body, nb);
+    for (size_t b = 0; !rc && b < nb; b++) {
+        uint8_t d[RPT_DIGEST_BYTES];
+        size_t at = b * RPT_INDEX_BLOCK;
+        size_t len = data.len - at < RPT_INDEX_BLOCK ? data.len - at : RPT_INDEX_BLOCK;
+        crypto_generichash(d, sizeof d, data.p + at, len, NULL, 0);
+        rc = rpt_buf_put(body, d, sizeof d);
+    }
+    if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
+    rc = rc ? rc : rpt_buf_put(body, data.p, data.len);
+    rpt_buf_free(&data);
     return rc;
 }
 
 /* ----- parsing ----- */
-static int entry_at(const uint8_t *ents, size_t len, size_t pos, rpt_ient *out, size_t *end) {
-    rpt_cur c = {ents, len, pos};
-    int rc = rpt_cur_str(&c, RPT_NAME_MAX, &out->name, &out->name_len);
-    rc = rc ? rc : rpt_cur_varint(&c, &out->offset);
-    rc = rc ? rc : rpt_cur_varint(&c, &out->stored);
-    rc = rc ? rc : rpt_cur_varint(&c, &out->size);
-    uint64_t is = 0;
-    rc = rc ? rc : rpt_cur_u64(&c, &is);
-    rc = rc ? rc : rpt_cur_bytes(&c, RPT_DIGEST_BYTES, &out->digest);
-    out->issued = (int64_t)is;
-    if (end) *end = c.pos;
-    return rc;
-}
 
-int rpt_segment_parse(rpt_segment *s, int full, char *err) {
-    if (s->chunk_len < RPT_CHUNK_OVERHEAD)
-        return rpt_seterr(err, RPT_E_FORMAT, "index chunk too short");
-    rpt_cur c = {s->chunk + 8, s->chunk_len - RPT_CHUNK_OVERHEAD, 0};
-    uint64_t n_older, n_aux;
+/* The header: everything up to the end of the block digests. Returns
+ * RPT_OK with *h_len, RPT_E_TRUNCATED when more bytes are needed (have
+ * is less than the header), or RPT_E_FORMAT / RPT_E_LIMIT. */
+static int parse_header(rpt_segment *s, const uint8_t *p, size_t have, uint32_t body_len,
+                        size_t *h_len) {
+    rpt_cur c = {p, have, 0};
+    uint64_t n_older, n_aux, bs, nb;
     int rc = rpt_cur_varint(&c, &s->n);
     rc = rc ? rc : rpt_cur_varint(&c, &s->first);
     rc = rc ? rc : rpt_cur_varint(&c, &n_older);
-    if (rc) goto bad;
-    /* each count is checked against the bytes that are there before
-     * anything is allocated for it */
-    if (n_older > (c.len - c.pos) / 40) goto trunc;
+    if (rc) return rc;
+    if (n_older > body_len / 40) return RPT_E_FORMAT;
+    if (c.len - c.pos < n_older * 40) return RPT_E_TRUNCATED;
+    c.pos += (size_t)n_older * 40;
+    if ((rc = rpt_cur_varint(&c, &n_aux))) return rc;
+    if (n_aux > body_len / 8) return RPT_E_FORMAT;
+    if (c.len - c.pos < n_aux * 8) return RPT_E_TRUNCATED;
+    c.pos += (size_t)n_aux * 8;
+    rc = rpt_cur_varint(&c, &s->entries_len);
+    rc = rc ? rc : rpt_cur_varint(&c, &bs);
+    rc = rc ? rc : rpt_cur_varint(&c, &nb);
+    if (rc) return rc;
+    if (bs < RPT_INDEX_BLOCK_MIN || bs > RPT_INDEX_BLOCK_MAX || nb > body_len / 32)
+        return RPT_E_FORMAT;
+    if (c.len - c.pos < nb * 32) return RPT_E_TRUNCATED;
+    *h_len = c.pos + (size_t)nb * 32;
+    if (*h_len > body_len) return RPT_E_FORMAT;
+    /* the data area must be exactly entries, lookup and marks, in blocks */
+    s->block_size = (uint32_t)bs;
+    s->nb = (size_t)nb;
+    s->data_len = body_len - *h_len;
+    s->n_marks = (s->n + RPT_INDEX_MARK_EVERY - 1) / RPT_INDEX_MARK_EVERY;
+    if (s->n > s->entries_len / 45 || s->entries_len > UINT32_MAX ||
+        s->data_len != s->entries_len + 8 * s->n + 4 * s->n_marks ||
+        nb != (s->data_len + bs - 1) / bs)
+        return RPT_E_FORMAT;
+    /* the lists, now that they are known to be there */
+    rpt_cur l = {p, have, 0};
+    uint64_t skip;
+    (void)rpt_cur_varint(&l, &skip);
+    (void)rpt_cur_varint(&l, &skip);
+    (void)rpt_cur_varint(&l, &skip);
     s->older = calloc(n_older ? n_older : 1, sizeof *s->older);
-    if (!s->older) return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
+    s->aux = calloc(n_aux ? n_aux : 1, sizeof *s->aux);
+    s->bdig = malloc((nb ? nb : 1) * RPT_DIGEST_BYTES);
+    s->blk = calloc(nb ? nb : 1, sizeof *s->blk);
+    if (!s->older || !s->aux || !s->bdig || !s->blk) return RPT_E_NOMEM;
     s->n_older = (size_t)n_older;
     for (size_t i = 0; i < s->n_older; i++) {
         const uint8_t *d;
-        rc = rpt_cur_u64(&c, &s->older[i].offset);
-        rc = rc ? rc : rpt_cur_bytes(&c, RPT_DIGEST_BYTES, &d);
-        if (rc) goto bad;
-        memcpy(s->older[i].digest, d, RPT_DIGEST_BYTES);
+        (void)rpt_cur_u64(&l, &s->older[i].offset);
+        (void)rpt_cur_bytes(&l, RPT_DIGEST_BYTES, &d);
+        memcpy(s->older[i].root, d, RPT_DIGEST_BYTES);
     }
-    if ((rc = rpt_cur_varint(&c, &n_aux))) goto bad;
-    if (n_aux > (c.len - c.pos) / 8) goto trunc;
-    s->aux = calloc(n_aux ? n_aux : 1, sizeof *s->aux);
-    if (!s->aux) return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
+    (void)rpt_cur_varint(&l, &skip);
     s->n_aux = (size_t)n_aux;
-    for (size_t i = 0; i < s->n_aux; i++)
-        if ((rc = rpt_cur_u64(&c, &s->aux[i]))) goto bad;
-    if ((rc = rpt_cur_str(&c, SIZE_MAX, &s->entries, &s->entries_len))) goto bad;
-    if (s->entries_len > UINT32_MAX) goto bad;
-    /* an entry takes at least 44 bytes; a lookup slot 8 */
-    if (s->n > s->entries_len / 44 || s->n > (c.len - c.pos) / 8) goto trunc;
-    if (rpt_cur_bytes(&c, (size_t)s->n * 8, &s->lookup)) goto trunc;
-    s->pos = malloc((s->n ? s->n : 1) * sizeof *s->pos);
-    if (!s->pos) return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
-    size_t p = 0;
-    for (uint64_t k = 0; k < s->n; k++) {
-        rpt_ient e;
-        s->pos[k] = (uint32_t)p;
-        if (entry_at(s->entries, s->entries_len, p, &e, &p))
-            return rpt_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed",
-                              (unsigned long long)(s->first + k));
-        /* names are checked here in a full check, and otherwise when an
-         * entry is handed out (rpt_segment_entry): opening an archive to
-         * extract one record need not look at every name */
-        if (full && rpt_name_check((const char *)e.name, e.name_len))
-            return rpt_seterr(err, RPT_E_FORMAT, "index entry %llu has an unsafe name",
-                              (unsigned long long)(s->first + k));
-    }
-    if (p != s->entries_len)
-        return rpt_seterr(err, RPT_E_FORMAT, "index entries: %zu stray bytes",
-                          s->entries_len - p);
-    /* the lookup table must name each entry exactly once, in order. A
-     * quick open skips this: a wrong slot can only make a lookup miss,
-     * since rpt_segment_find() compares the names it lands on. */
-    if (!full) return RPT_OK;
-    uint8_t *seen = calloc(s->n ? s->n : 1, 1);
-    if (!seen) return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
-    for (uint64_t k = 0; k < s->n; k++) {
-        const uint8_t *l = s->lookup + 8 * k;
-        uint32_t pos = rpt_le32_load(l + 4);
-        /* binary search over the positions, which increase */
-        size_t lo = 0, hi = (size_t)s->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (s->pos[mid] < pos) lo = mid + 1; else hi = mid;
-        }
-        if (lo >= s->n || s->pos[lo] != pos || seen[lo]) {
-            free(seen);
-            return rpt_seterr(err, RPT_E_FORMAT, "index lookup slot %llu points at no entry",
-                              (unsigned long long)k);
-        }
-        seen[lo] = 1;
-        if (k && cmp_lookup(l - 8, l) >= 0) {
-            free(seen);
-            return rpt_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
-        }
-        if (full) {
-            rpt_ient e;
-            entry_at(s->entries, s->entries_len, pos, &e, NULL);
-            if (rpt_name_hash(e.name, e.name_len) != rpt_le32_load(l)) {
-                free(seen);
-                return rpt_seterr(err, RPT_E_FORMAT, "index lookup hash of '%.*s' is wrong",
-                                  (int)(e.name_len > 100 ? 100 : e.name_len), e.name);
-            }
-        }
-    }
-    free(seen);
+    for (size_t i = 0; i < s->n_aux; i++) (void)rpt_cur_u64(&l, &s->aux[i]);
+    memcpy(s->bdig, p + *h_len - (size_t)nb * 32, (size_t)nb * 32);
+    crypto_generichash(s->root, RPT_DIGEST_BYTES, p, *h_len, NULL, 0);
     return RPT_OK;
-trunc:
-    rc = RPT_E_TRUNCATED;
-bad:
-    return rpt_seterr(err, RPT_E_FORMAT, "index chunk at offset %llu is malformed%s",
-                      (unsigned long long)s->offset,
-                      rc == RPT_E_TRUNCATED ? " (a count runs past its end)" : "");
 }
 
-void rpt_segment_free(rpt_segment *s) {
-    free(s->chunk);
-    free(s->older);
-    free(s->aux);
-    free(s->pos);
+static int header_err(int rc, uint64_t off, char *err) {
+    if (rc == RPT_E_NOMEM) return rpt_seterr(err, rc, "out of memory");
+    return rpt_seterr(err, rc == RPT_E_LIMIT ? RPT_E_LIMIT : RPT_E_FORMAT,
+                      "index chunk at offset %llu: its header is malformed", (unsigned long long)off);
+}
+
+int rpt_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_len, char *err) {
     memset(s, 0, sizeof *s);
-}
-
-int rpt_segment_entry(const rpt_segment *s, uint64_t k, rpt_ient *out) {
-    if (k >= s->n) return RPT_E_NOTFOUND;
-    if (entry_at(s->entries, s->entries_len, s->pos[k], out, NULL) ||
-        rpt_name_check((const char *)out->name, out->name_len))
-        return RPT_E_FORMAT;
+    s->offset = chunk_off;
+    s->body_len = body_len;
+    s->fd = fd;
+    /* the header's size is known only once its counts are read: read a
+     * little, then the rest */
+    size_t have = body_len < 65536 ? body_len : 65536, h_len = 0;
+    uint8_t *p = malloc(have ? have : 1);
+    int rc = p ? RPT_OK : RPT_E_NOMEM;
+    for (;;) {
+        if (!rc && have && pread(fd, p, have, (off_t)(chunk_off + 8)) != (ssize_t)have)
+            rc = rpt_seterr(err, RPT_E_IO, "cannot read the index at offset %llu",
+                            (unsigned long long)chunk_off);
+        if (rc) break;
+        free(s->older);
+        free(s->aux);
+        free(s->bdig);
+        free(s->blk);
+        s->older = NULL;
+        s->aux = NULL;
+        s->bdig = NULL;
+        s->blk = NULL;
+        rc = parse_header(s, p, have, body_len, &h_len);
+        if (rc != RPT_E_TRUNCATED || have == body_len) break;
+        /* more header: it is at most body_len */
+        size_t want = have * 4 > body_len ? body_len : have * 4;
+        uint8_t *np = realloc(p, want);
+        if (!np) {
+            rc = RPT_E_NOMEM;
+            break;
+        }
+        p = np;
+        have = want;
+        rc = RPT_OK;
+    }
+    free(p);
+    if (rc == RPT_E_IO) return rc;
+    if (rc) return header_err(rc, chunk_off, err);
+    s->data_off = chunk_off + 8 + h_len;
     return RPT_OK;
 }
 
-int rpt_segment_find(const rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k) {
-    uint32_t h = rpt_name_hash(name, len);
+/* Block b of the data area, loaded and checked on first use. */
+static int block(rpt_segment *s, size_t b, const uint8_t **out) {
+    if (s->data) {
+        *out = s->data + (uint64_t)b * s->block_size;
+        return RPT_OK;
+    }
+    if (!s->blk[b]) {
+        uint64_t at = (uint64_t)b * s->block_size;
+        size_t len = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
+        uint8_t *p = malloc(len ? len : 1), d[RPT_DIGEST_BYTES];
+        if (!p) return RPT_E_NOMEM;
+        if (pread(s->fd, p, len, (off_t)(s->data_off + at)) != (ssize_t)len) {
+            free(p);
+            return RPT_E_IO;
+        }
+        crypto_generichash(d, sizeof d, p, len, NULL, 0);
+        if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0) {
+            free(p);
+            return RPT_E_DIGEST;
+        }
+        s->blk[b] = p;
+    }
+    *out = s->blk[b];
+    return RPT_OK;
+}
+
+/* Copies len bytes of the data area at off into dst. */
+static int data_read(rpt_segment *s, uint64_t off, size_t len, uint8_t *dst) {
+    if (off > s->data_len || len > s->data_len - off) return RPT_E_FORMAT;
+    while (len > 0) {
+        size_t b = (size_t)(off / s->block_size), in = (size_t)(off % s->block_size);
+        size_t blen = (size_t)(s->data_len - (uint64_t)b * s->block_size < s->block_size
+                                   ? s->data_len - (uint64_t)b * s->block_size
+                                   : s->block_size);
+        size_t n = blen - in < len ? blen - in : len;
+        const uint8_t *p;
+        int rc = block(s, b, &p);
+        if (rc) return rc;
+        memcpy(dst, p + in, n);
+        dst += n;
+        off += n;
+        len -= n;
+    }
+    return RPT_OK;
+}
+
+/* Parses the entry at pos (entries area). */
+static int entry_at(rpt_segment *s, uint64_t pos, rpt_ient *out, uint64_t *end) {
+    if (pos >= s->entries_len) return RPT_E_FORMAT;
+    size_t len = (size_t)(s->entries_len - pos < sizeof s->scratch ? s->entries_len - pos
+                                                                   : sizeof s->scratch);
+    int rc = data_read(s, pos, len, s->scratch);
+    if (rc) return rc;
+    rpt_cur c = {s->scratch, len, 0};
+    uint64_t is = 0;
+    rc = rpt_cur_str(&c, RPT_NAME_MAX, &out->name, &out->name_len);
+    rc = rc ? rc : rpt_cur_varint(&c, &out->offset);
+    rc = rc ? rc : rpt_cur_varint(&c, &out->stored);
+    rc = rc ? rc : rpt_cur_varint(&c, &out->size);
+    rc = rc ? rc : rpt_cur_u64(&c, &is);
+    rc = rc ? rc : rpt_cur_bytes(&c, RPT_DIGEST_BYTES, &out->digest);
+    out->issued = (int64_t)is;
+    if (end) *end = pos + c.pos;
+    return rc ? RPT_E_FORMAT : RPT_OK;
+}
+
+static int u32_at(rpt_segment *s, uint64_t off, uint32_t *v) {
+    uint8_t b[4];
+    int rc = data_read(s, off, 4, b);
+    if (!rc) *v = rpt_le32_load(b);
+    return rc;
+}
+
+int rpt_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out) {
+    if (k >= s->n) return RPT_E_NOTFOUND;
+    uint64_t pos, end;
+    int rc;
+    if (k == s->cur_k && s->cur_pos) {
+        pos = s->cur_pos;
+    } else {
+        /* from the mark before k, parse forward */
+        uint32_t m;
+        uint64_t j = k / RPT_INDEX_MARK_EVERY;
+        if ((rc = u32_at(s, s->entries_len + 8 * s->n + 4 * j, &m))) return rc;
+        pos = m;
+        for (uint64_t i = j * RPT_INDEX_MARK_EVERY; i < k; i++)
+            if ((rc = entry_at(s, pos, out, &pos))) return rc;
+    }
+    if ((rc = entry_at(s, pos, out, &end))) return rc;
+    if (rpt_name_check((const char *)out->name, out->name_len)) return RPT_E_FORMAT;
+    s->cur_k = k + 1;
+    s->cur_pos = end;
+    return RPT_OK;
+}
+
+int rpt_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k) {
+    uint32_t h = rpt_name_hash(name, len), v;
+    uint64_t lk = s->entries_len;
     size_t lo = 0, hi = (size_t)s->n;
+    int rc;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (rpt_le32_load(s->lookup + 8 * mid) < h) lo = mid + 1; else hi = mid;
+        if ((rc = u32_at(s, lk + 8 * (uint64_t)mid, &v))) return rc;
+        if (v < h) lo = mid + 1; else hi = mid;
     }
-    for (; lo < s->n && rpt_le32_load(s->lookup + 8 * lo) == h; lo++) {
-        uint32_t pos = rpt_le32_load(s->lookup + 8 * lo + 4);
-        /* position -> entry number; a slot that points between entries
-         * is no match (the table is checked in full only by verify) */
-        size_t a = 0, b = (size_t)s->n;
-        while (a < b) {
-            size_t mid = a + (b - a) / 2;
-            if (s->pos[mid] < pos) a = mid + 1; else b = mid;
-        }
-        if (a >= s->n || s->pos[a] != pos) continue;
+    for (; lo < s->n; lo++) {
+        uint32_t num;
+        if ((rc = u32_at(s, lk + 8 * (uint64_t)lo, &v))) return rc;
+        if (v != h) break;
+        if ((rc = u32_at(s, lk + 8 * (uint64_t)lo + 4, &num))) return rc;
         rpt_ient e;
-        if (entry_at(s->entries, s->entries_len, pos, &e, NULL)) continue;
+        if (num >= s->n) continue; /* a bad slot is no match; verify says so */
+        if ((rc = rpt_segment_entry(s, num, &e))) {
+            if (rc == RPT_E_FORMAT) continue;
+            return rc;
+        }
         if (e.name_len == len && memcmp(e.name, name, len) == 0) {
-            *k = a;
+            *k = num;
             return RPT_OK;
         }
     }
     return RPT_E_NOTFOUND;
+}
+
+int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
+                      char *err) {
+    memset(s, 0, sizeof *s);
+    s->offset = chunk_off;
+    s->body_len = (uint32_t)len;
+    size_t h_len;
+    int rc = parse_header(s, body, len, (uint32_t)len, &h_len);
+    if (rc) return header_err(rc == RPT_E_TRUNCATED ? RPT_E_FORMAT : rc, chunk_off, err);
+    s->data = body + h_len;
+    for (size_t b = 0; b < s->nb; b++) {
+        uint8_t d[RPT_DIGEST_BYTES];
+        uint64_t at = (uint64_t)b * s->block_size;
+        size_t bl = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
+        crypto_generichash(d, sizeof d, s->data + at, bl, NULL, 0);
+        if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0)
+            return rpt_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
+                              (unsigned long long)chunk_off, b);
+    }
+    /* entries in order, each name safe; the marks where they belong */
+    uint32_t *pos = malloc((s->n ? s->n : 1) * sizeof *pos);
+    uint8_t *seen = calloc(s->n ? s->n : 1, 1);
+    if (!pos || !seen) {
+        free(pos);
+        free(seen);
+        return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
+    }
+    uint64_t p = 0;
+    rc = RPT_OK;
+    for (uint64_t k = 0; !rc && k < s->n; k++) {
+        rpt_ient e;
+        pos[k] = (uint32_t)p;
+        if (entry_at(s, p, &e, &p) || rpt_name_check((const char *)e.name, e.name_len))
+            rc = rpt_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
+                            (unsigned long long)(s->first + k));
+        else if (k % RPT_INDEX_MARK_EVERY == 0 &&
+                 rpt_le32_load(s->data + s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY)) != pos[k])
+            rc = rpt_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
+                            (unsigned long long)(k / RPT_INDEX_MARK_EVERY));
+    }
+    if (!rc && p != s->entries_len)
+        rc = rpt_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
+                        (unsigned long long)(s->entries_len - p));
+    /* the lookup table names each entry once, sorted, with its hash */
+    const uint8_t *lk = s->data + s->entries_len;
+    for (uint64_t k = 0; !rc && k < s->n; k++) {
+        const uint8_t *l = lk + 8 * k;
+        uint32_t num = rpt_le32_load(l + 4);
+        rpt_ient e;
+        if (num >= s->n || seen[num])
+            rc = rpt_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
+        else if (k && cmp_lookup(l - 8, l) >= 0)
+            rc = rpt_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
+        else if (entry_at(s, pos[num], &e, NULL) || rpt_name_hash(e.name, e.name_len) != rpt_le32_load(l))
+            rc = rpt_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
+                            (unsigned long long)k);
+        else
+            seen[num] = 1;
+    }
+    free(pos);
+    free(seen);
+    return rc;
+}
+
+void rpt_segment_free(rpt_segment *s) {
+    for (size_t b = 0; s->blk && b < s->nb; b++) free(s->blk[b]);
+    free(s->blk);
+    free(s->bdig);
+    free(s->older);
+    free(s->aux);
+    memset(s, 0, sizeof *s);
 }
 
 /* ----- seal and trailer ----- */

@@ -25,36 +25,53 @@ void rpt_ib_free(rpt_ibuilder *ib);
 
 typedef struct rpt_segref {
     uint64_t offset;
-    uint8_t digest[RPT_DIGEST_BYTES];
+    uint8_t root[RPT_DIGEST_BYTES]; /* BLAKE2b-256 of that INDX's header */
 } rpt_segref;
 
-/* Encodes an INDX body for the entries of ib, numbered from first. */
+/* Bytes of one index block, whose BLAKE2b-256 the header lists. */
+#define RPT_INDEX_BLOCK 16384u
+#define RPT_INDEX_BLOCK_MIN 4096u
+#define RPT_INDEX_BLOCK_MAX (16u << 20)
+/* Entries between two marks (positions of every 64th entry). */
+#define RPT_INDEX_MARK_EVERY 64u
+
+/* Encodes an INDX body for the entries of ib, numbered from first, and
+ * gives the root: BLAKE2b-256 of its header (spec 4.6). */
 int rpt_index_encode(rpt_buf *body, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
-                     size_t n_aux);
+                     size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]);
 
 /* The lookup hash of a name: BLAKE2b-256's first four bytes, little-endian. */
 uint32_t rpt_name_hash(const uint8_t *name, size_t len);
 
-/* A parsed segment. The chunk bytes are owned by the segment. */
+/* A parsed segment. Its data area (entries, lookup, marks) is either all
+ * in memory (data) or read block by block from fd on demand, each block
+ * checked against its digest in the header before use. */
 typedef struct rpt_segment {
     uint64_t offset;                 /* of the INDX chunk */
-    uint8_t digest[RPT_DIGEST_BYTES]; /* of the whole chunk; set for
-                                       * older segments only (reader.c) */
-    uint8_t *chunk;
-    size_t chunk_len;
+    uint32_t body_len;
+    uint8_t root[RPT_DIGEST_BYTES];
     uint64_t n, first;
     size_t n_older;
     rpt_segref *older;
     size_t n_aux;
     uint64_t *aux;
-    const uint8_t *entries;
-    size_t entries_len;
-    const uint8_t *lookup;
-    uint32_t *pos;                   /* n entry positions */
+    uint64_t entries_len, data_len, n_marks;
+    uint32_t block_size;
+    size_t nb;
+    uint8_t (*bdig)[RPT_DIGEST_BYTES];
+    /* where the data area is */
+    const uint8_t *data;             /* in memory (not owned), or NULL */
+    int fd;
+    uint64_t data_off;               /* its file offset, for fd */
+    uint8_t **blk;                   /* nb blocks, loaded and checked */
+    /* the next entry's place, so reading in order costs one parse each */
+    uint64_t cur_k, cur_pos;
+    uint8_t scratch[RPT_NAME_MAX + 128];
 } rpt_segment;
 
-/* One entry as parsed. name points into the segment. */
+/* One entry as parsed. name points into the segment's scratch and is
+ * valid until the next call on the segment. */
 typedef struct rpt_ient {
     const uint8_t *name;
     size_t name_len;
@@ -63,15 +80,26 @@ typedef struct rpt_ient {
     const uint8_t *digest;
 } rpt_ient;
 
-/* Parses the INDX chunk in s->chunk (body at +8, length from framing).
- * Checks structure: exact lengths, canonical varints, lookup positions.
- * With full != 0 also checks the lookup table is sorted and every hash is
- * right (costs a hash per name). */
-int rpt_segment_parse(rpt_segment *s, int full, char *err);
+/* Opens the INDX whose body (body_len bytes) starts at file offset
+ * body_off: reads and parses its header only, and computes the root. */
+int rpt_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_len,
+                     char *err);
+
+/* Parses a whole INDX body in memory (not copied: it must outlive s)
+ * and checks all of it: every block digest, every entry and name, the
+ * marks and the lookup table. */
+int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
+                      char *err);
+
 void rpt_segment_free(rpt_segment *s);
-int rpt_segment_entry(const rpt_segment *s, uint64_t k, rpt_ient *out);
-/* Finds name; returns RPT_OK with *k, or RPT_E_NOTFOUND. */
-int rpt_segment_find(const rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k);
+
+/* Entry k. Returns RPT_OK, RPT_E_NOTFOUND (k out of range), RPT_E_FORMAT
+ * (a malformed entry or unsafe name), RPT_E_DIGEST (a block does not
+ * match its digest), RPT_E_IO or RPT_E_NOMEM. */
+int rpt_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out);
+
+/* Finds name; RPT_OK with *k, RPT_E_NOTFOUND, or an error as above. */
+int rpt_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k);
 
 /* ----- seal and trailer ----- */
 typedef struct rpt_seal {

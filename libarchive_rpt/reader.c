@@ -311,13 +311,13 @@ int rpt_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out) {
     return RPT_OK;
 }
 
-void rpt_seal_digest_d(const rpt_reader *r, const uint8_t *indx, size_t indx_len,
+void rpt_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES],
                        uint8_t d[RPT_DIGEST_BYTES]) {
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, RPT_DIGEST_BYTES);
     crypto_generichash_update(&st, r->head_chunk.p, r->head_chunk.len);
     crypto_generichash_update(&st, r->aux.p, r->aux.len);
-    crypto_generichash_update(&st, indx, indx_len);
+    crypto_generichash_update(&st, root, RPT_DIGEST_BYTES);
     crypto_generichash_final(&st, d, RPT_DIGEST_BYTES);
 }
 
@@ -410,28 +410,32 @@ static int find_trailer(rpt_reader *r) {
     return RPT_OK;
 }
 
-/* Reads and parses an INDX. The digest of an older segment is checked
- * against its listing; the newest one's is only needed by an append,
- * and the seal's D covers its bytes anyway, so it is computed there. */
-static int load_segment(rpt_reader *r, uint64_t off, rpt_segment *seg, int digest) {
-    rpt_chunk c;
-    int rc = rpt_read_chunk(r, off, &c);
-    if (rc) return rc;
-    if (c.type != RPT_T_INDX)
+/* Opens an INDX for random access: its framing and header only. Its
+ * CRC covers the whole chunk and is left to a full verification; what
+ * is used of the data area is checked block by block against the
+ * digests in the header, which the seal covers through the root. */
+static int load_segment(rpt_reader *r, uint64_t off, rpt_segment *seg) {
+    uint8_t h[8];
+    int rc = rpt_src_read(r, off, h, 8);
+    if (rc) return rc == RPT_E_TRUNCATED ? rpt_seterr(r->err, RPT_E_FORMAT, "no index chunk at offset %llu",
+                                                      (unsigned long long)off)
+                                         : rc;
+    uint32_t len = rpt_le32_load(h + 4);
+    if (rpt_le32_load(h) != RPT_T_INDX)
         return rpt_seterr(r->err, RPT_E_FORMAT, "no index chunk at offset %llu", (unsigned long long)off);
-    seg->offset = off;
-    seg->chunk = malloc(c.raw_len);
-    if (!seg->chunk) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
-    memcpy(seg->chunk, c.raw, c.raw_len);
-    seg->chunk_len = c.raw_len;
-    if (digest) crypto_generichash(seg->digest, RPT_DIGEST_BYTES, c.raw, c.raw_len, NULL, 0);
-    return rpt_segment_parse(seg, 0, r->err);
+    if (len > rpt_chunk_cap(RPT_T_INDX))
+        return rpt_seterr(r->err, RPT_E_LIMIT, "index chunk at offset %llu claims %u bytes, over its cap",
+                          (unsigned long long)off, len);
+    if ((uint64_t)len + 12 > r->file_size - off)
+        return rpt_seterr(r->err, RPT_E_TRUNCATED, "index chunk at offset %llu runs past the end of the file",
+                          (unsigned long long)off);
+    return rpt_segment_open(seg, r->fd, off, len, r->err);
 }
 
 static int load_index(rpt_reader *r) {
     rpt_segment top;
     memset(&top, 0, sizeof top);
-    int rc = load_segment(r, r->trailer.index_offset, &top, 0);
+    int rc = load_segment(r, r->trailer.index_offset, &top);
     if (rc) {
         rpt_segment_free(&top);
         return rc;
@@ -454,8 +458,8 @@ static int load_index(rpt_reader *r) {
         if (i < t->n_older) {
             if (t->older[i].offset >= t->offset)
                 return rpt_seterr(r->err, RPT_E_FORMAT, "index segment reference points forward");
-            if ((rc = load_segment(r, t->older[i].offset, s, 1))) return rc;
-            if (sodium_memcmp(s->digest, t->older[i].digest, 32) != 0)
+            if ((rc = load_segment(r, t->older[i].offset, s))) return rc;
+            if (sodium_memcmp(s->root, t->older[i].root, 32) != 0)
                 return rpt_seterr(r->err, RPT_E_DIGEST, "index segment at offset %llu does not match its digest",
                                   (unsigned long long)s->offset);
         }
@@ -517,7 +521,7 @@ static int load_generations(rpt_reader *r) {
 int rpt_reader_check_seal(rpt_reader *r) {
     uint8_t d[32], msg[108];
     const rpt_segment *t = &r->segs[r->n_segs - 1];
-    rpt_seal_digest_d(r, t->chunk, t->chunk_len, d);
+    rpt_seal_digest_d(r, t->root, d);
     if (sodium_memcmp(d, r->seal.d, 32) != 0)
         return rpt_seterr(r->err, RPT_E_DIGEST, "seal of generation %u: the header, keys, dictionaries or index do not match its digest",
                           r->seal.generation);
@@ -600,7 +604,7 @@ int rpt_reader_trust(rpt_reader *r, const rpt_pubkey *pk) {
 
 uint64_t rpt_reader_count(const rpt_reader *r) { return r && !r->seq ? r->count : 0; }
 
-static const rpt_segment *seg_of(const rpt_reader *r, uint64_t i, uint64_t *k) {
+static rpt_segment *seg_of(rpt_reader *r, uint64_t i, uint64_t *k) {
     size_t lo = 0, hi = r->n_segs;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -622,9 +626,9 @@ int rpt_reader_entry(rpt_reader *r, uint64_t i, rpt_record *out) {
     if (rc) return rc;
     if (i >= r->count) return rpt_seterr(r->err, RPT_E_NOTFOUND, "no record %llu", (unsigned long long)i);
     uint64_t k;
-    const rpt_segment *s = seg_of(r, i, &k);
+    rpt_segment *s = seg_of(r, i, &k);
     rpt_ient e;
-    if ((rc = rpt_segment_entry(s, k, &e))) return rpt_seterr(r->err, rc, "index entry %llu is damaged",
+    if ((rc = rpt_segment_entry(s, k, &e))) return rpt_seterr(r->err, rc, "index entry %llu is damaged or altered",
                                                                (unsigned long long)i);
     memset(out, 0, sizeof *out);
     r->w.strings.len = 0;
@@ -649,10 +653,14 @@ int rpt_reader_find(rpt_reader *r, const char *name, uint64_t *i) {
     size_t len = strlen(name);
     for (size_t s = r->n_segs; s-- > 0;) {
         uint64_t k;
-        if (rpt_segment_find(&r->segs[s], (const uint8_t *)name, len, &k) == RPT_OK) {
+        int rc2 = rpt_segment_find(&r->segs[s], (const uint8_t *)name, len, &k);
+        if (rc2 == RPT_OK) {
             *i = r->segs[s].first + k;
             return RPT_OK;
         }
+        if (rc2 != RPT_E_NOTFOUND)
+            return rpt_seterr(r->err, rc2, "the index segment at offset %llu is damaged or altered",
+                              (unsigned long long)r->segs[s].offset);
     }
     return rpt_seterr(r->err, RPT_E_NOTFOUND, "no record named '%.200s'", name);
 }
@@ -669,9 +677,9 @@ int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags, rpt_record *out) 
         r->seal_trust = 1;
     }
     uint64_t k;
-    const rpt_segment *s = seg_of(r, i, &k);
+    rpt_segment *s = seg_of(r, i, &k);
     rpt_ient e;
-    if (rpt_segment_entry(s, k, &e)) return rpt_seterr(r->err, RPT_E_FORMAT, "index entry %llu is damaged",
+    if ((rc = rpt_segment_entry(s, k, &e))) return rpt_seterr(r->err, rc, "index entry %llu is damaged or altered",
                                                         (unsigned long long)i);
     char where[300];
     snprintf(where, sizeof where, "record %llu '%.*s' at offset %llu", (unsigned long long)i,
@@ -746,7 +754,7 @@ int rpt_reader_info(rpt_reader *r, rpt_archive_info *out) {
     out->generations = r->gens;
     out->file_size = r->file_size;
     out->tail_bytes = r->tail_bytes;
-    for (size_t i = 0; i < r->n_segs; i++) out->index_bytes += r->segs[i].chunk_len;
+    for (size_t i = 0; i < r->n_segs; i++) out->index_bytes += r->segs[i].body_len + 12u;
     return RPT_OK;
 }
 

@@ -132,8 +132,9 @@ int rpt_record_check(const rpt_reader *r, rpt_work *wk, const rpt_recinfo *ri,
  * Returns RPT_OK or RPT_E_NOMEM. */
 int rpt_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out);
 
-/* The seal's D: BLAKE2b-256 of HEAD, the aux chunks and the INDX chunk. */
-void rpt_seal_digest_d(const rpt_reader *r, const uint8_t *indx, size_t indx_len,
+/* The seal's D: BLAKE2b-256 of HEAD, the aux chunks and the root of the
+ * generation's INDX (the digest of its header). */
+void rpt_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES],
                        uint8_t d[RPT_DIGEST_BYTES]);
 
 /* Checks the newest seal (random access): D, signature, trust. */

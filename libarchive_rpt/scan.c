@@ -222,21 +222,17 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
         return;
     }
     s->gen_index_off = c->offset;
-    crypto_generichash(s->gen_index_digest, 32, c->raw, c->raw_len, NULL, 0);
-    /* the seal's D, now: keys and dictionaries cannot follow the index,
-     * and the index need not be kept (it is the largest chunk) */
-    rpt_seal_digest_d(r, c->raw, c->raw_len, s->gen_d);
     rpt_segment seg;
-    memset(&seg, 0, sizeof seg);
-    seg.offset = c->offset;
-    seg.chunk = (uint8_t *)(uintptr_t)c->raw; /* borrowed: not freed below */
-    seg.chunk_len = c->raw_len;
     char perr[RPT_ERRLEN];
-    int rc = rpt_segment_parse(&seg, 1, perr);
+    int rc = rpt_segment_check(&seg, c->body, c->len, c->offset, perr);
     if (rc) {
+        s->index_damaged = 1; /* said here; the seal's D is not checked again */
         fail(st, rc, "%s", perr);
         goto out;
     }
+    memcpy(s->gen_index_digest, seg.root, 32);
+    /* the seal's D, now: keys and dictionaries cannot follow the index */
+    rpt_seal_digest_d(r, seg.root, s->gen_d);
     if (seg.n_older > RPT_MAX_OLDER_SEGMENTS || seg.n_aux > RPT_MAX_AUX_CHUNKS) {
         fail(st, RPT_E_LIMIT, "index at offset %llu lists too many segments or chunks",
              (unsigned long long)c->offset);
@@ -248,7 +244,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
         size_t j;
         for (j = 0; j < s->n_segs; j++)
             if (s->segs[j].offset == seg.older[i].offset) break;
-        if (j == s->n_segs || sodium_memcmp(s->segs[j].digest, seg.older[i].digest, 32) != 0) {
+        if (j == s->n_segs || sodium_memcmp(s->segs[j].digest, seg.older[i].root, 32) != 0) {
             fail(st, RPT_E_DIGEST, "index at offset %llu refers to an older index segment that does not match",
                  (unsigned long long)c->offset);
             goto out;
@@ -306,7 +302,6 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     ss->n = seg.n;
     memcpy(ss->digest, s->gen_index_digest, 32);
 out:
-    seg.chunk = NULL;
     rpt_segment_free(&seg);
 }
 

@@ -61,6 +61,7 @@ struct rpt_writer {
     uint64_t old_size, prev_trailer;
     uint32_t gen;
     uint8_t prev_seal[RPT_DIGEST_BYTES];
+    uint8_t index_root[RPT_DIGEST_BYTES]; /* of this generation's INDX */
     /* workers */
     pthread_t *thr;
     size_t n_thr;
@@ -101,9 +102,13 @@ static int name_claim(rpt_writer *w, const char *name) {
     size_t len = strlen(name);
     if (w->old) {
         uint64_t i;
-        if (rpt_reader_find(w->old, name, &i) == RPT_OK)
+        int rc = rpt_reader_find(w->old, name, &i);
+        if (rc == RPT_OK)
             return rpt_seterr(w->err, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
                               name, (unsigned long long)i);
+        if (rc != RPT_E_NOTFOUND)
+            return rpt_seterr(w->err, rc, "cannot check '%.200s' against the archive: %s", name,
+                              rpt_reader_error(w->old));
     }
     if ((w->nset_n + 1) * 2 > w->nset_cap) {
         size_t nc = w->nset_cap ? w->nset_cap * 2 : 1024;
@@ -468,7 +473,7 @@ int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, siz
 static int write_index(rpt_writer *w, uint64_t *index_off) {
     /* empty segments cover nothing: they are never listed again */
     size_t n_all = w->old ? w->old->n_segs : 0, n_old = 0;
-    const rpt_segment **olds = calloc(n_all ? n_all : 1, sizeof *olds);
+    rpt_segment **olds = calloc(n_all ? n_all : 1, sizeof *olds);
     if (!olds) return nomem(w);
     for (size_t i = 0; i < n_all; i++)
         if (w->old->segs[i].n) olds[n_old++] = &w->old->segs[i];
@@ -509,13 +514,11 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
     }
     for (size_t s = 0; !rc && s < k; s++) {
         refs[s].offset = olds[s]->offset;
-        /* the old archive's newest segment was not hashed when it was
-         * opened (reader.c); hashing each here is cheap and simple */
-        crypto_generichash(refs[s].digest, 32, olds[s]->chunk, olds[s]->chunk_len, NULL, 0);
+        memcpy(refs[s].root, olds[s]->root, 32);
     }
     free(olds);
     rpt_buf body = {0};
-    if (!rc) rc = rpt_index_encode(&body, use, first, refs, k, w->aux_off, w->n_aux);
+    if (!rc) rc = rpt_index_encode(&body, use, first, refs, k, w->aux_off, w->n_aux, w->index_root);
     if (!rc && body.len > rpt_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
     free(refs);
     rpt_ib_free(&merged);
@@ -561,14 +564,14 @@ int rpt_writer_close(rpt_writer *w) {
     if ((rc = write_start(w))) return rc;
     uint64_t index_off = 0;
     if ((rc = write_index(w, &index_off))) return rc;
-    /* D covers the header, keys, dictionaries and this index chunk */
+    /* D covers the header, keys, dictionaries and this index's root */
     rpt_seal sl;
     memset(&sl, 0, sizeof sl);
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, 32);
     crypto_generichash_update(&st, w->head_chunk.p, w->head_chunk.len);
     crypto_generichash_update(&st, w->aux.p, w->aux.len);
-    crypto_generichash_update(&st, w->chunk.p, w->chunk.len);
+    crypto_generichash_update(&st, w->index_root, 32);
     crypto_generichash_final(&st, sl.d, 32);
     sl.generation = w->gen;
     sl.count = w->base + w->ib.n;

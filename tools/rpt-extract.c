@@ -225,16 +225,29 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
     if (!want) fe_die(FE_EXIT_USAGE, "out of memory");
     for (uint64_t i = 0; i < n; i++) {
         rpt_record e;
+        int rc;
         if (x->n_names && !x->glob) break;
-        if (rpt_reader_entry(r, i, &e) != RPT_OK) continue;
+        if ((rc = rpt_reader_entry(r, i, &e)) != RPT_OK) {
+            /* an index entry that cannot be read is a record lost, not
+             * one to pass over in silence */
+            fe_warn("%s: record %llu: %s", x->archive, (unsigned long long)i, rpt_reader_error(r));
+            problem(x, fe_exit_status(rc));
+            continue;
+        }
         want[i] = (char)wanted(x, e.name);
     }
     if (x->n_names && !x->glob) {
         for (size_t k = 0; k < x->n_names; k++) {
             uint64_t at;
-            if (rpt_reader_find(r, x->names[k], &at) == RPT_OK) {
+            int rc = rpt_reader_find(r, x->names[k], &at);
+            if (rc == RPT_OK) {
                 want[at] = 1;
                 x->matched[k] = 1;
+            } else if (rc != RPT_E_NOTFOUND) {
+                /* a damaged index could hide the record: say so */
+                fe_warn("%s: looking up '%s': %s", x->archive, x->names[k], rpt_reader_error(r));
+                problem(x, fe_exit_status(rc));
+                x->matched[k] = 1; /* reported; not "missing" as well */
             }
         }
     }

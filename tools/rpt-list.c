@@ -115,10 +115,12 @@ static int show_info(lctx *l) {
     }
     for (uint64_t i = 0; i < n; i++) {
         rpt_record rec;
-        if (rpt_reader_entry(l->r, i, &rec) == RPT_OK) {
-            size += rec.size;
-            stored += rec.stored;
+        if ((rc = rpt_reader_entry(l->r, i, &rec)) != RPT_OK) {
+            fe_warn("%s: record %llu: %s", l->archive, (unsigned long long)i, rpt_reader_error(l->r));
+            return fe_exit_status(rc);
         }
+        size += rec.size;
+        stored += rec.stored;
     }
     fe_time_format(in.created, t);
     if (l->json) {
@@ -238,14 +240,19 @@ int main(int argc, char **argv) {
         int missing = 0;
         if (!at) fe_die(FE_EXIT_USAGE, "out of memory");
         for (int i = optind; i < argc; i++) {
-            if (rpt_reader_find(l.r, argv[i], &at[i - optind]) != RPT_OK) {
+            int frc = rpt_reader_find(l.r, argv[i], &at[i - optind]);
+            if (frc == RPT_E_NOTFOUND) {
                 fe_warn("%s: no record named '%s'", l.archive, argv[i]);
                 missing++;
+            } else if (frc != RPT_OK) {
+                /* a damaged index could hide the record: say so */
+                fe_warn("%s: looking up '%s': %s", l.archive, argv[i], rpt_reader_error(l.r));
+                status = fe_worse(status, fe_exit_status(frc));
             }
         }
         if (missing) {
-            status = FE_EXIT_USAGE;
-        } else {
+            status = fe_worse(status, FE_EXIT_USAGE);
+        } else if (status == 0) {
             for (int i = optind; i < argc; i++)
                 status = fe_worse(status, list_one(&l, at[i - optind]));
         }

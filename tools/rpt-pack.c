@@ -569,10 +569,15 @@ static void check_append_names(pack *pk) {
     }
     for (size_t i = 0; i < pk->n; i++) {
         uint64_t at;
-        if (rpt_reader_find(r, pk->in[i].name, &at) == RPT_OK) {
+        int frc = rpt_reader_find(r, pk->in[i].name, &at);
+        if (frc == RPT_OK) {
             fe_warn("'%s' is already in '%s' as record %llu", pk->in[i].name, pk->out_path,
                     (unsigned long long)at);
             pk->bad = 1;
+        } else if (frc != RPT_E_NOTFOUND) {
+            fe_warn("cannot append to '%s': %s", pk->out_path, rpt_reader_error(r));
+            rpt_reader_free(r);
+            exit(fe_exit_status(frc));
         }
     }
     rpt_reader_free(r);

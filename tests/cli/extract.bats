@@ -175,3 +175,34 @@ setup() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"b/narcotics.txt"* ]]
 }
+
+@test "extract: a damaged index block is reported, never taken for a missing record" {
+    cp a.rpt blk.rpt
+    # flip the last byte of the INDX body (its marks) and fix the CRC:
+    # only the block digests in the sealed index header can tell
+    python3 - blk.rpt <<'PY'
+import sys, zlib, struct
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+off = 8
+while off + 12 <= len(d):
+    typ, n = d[off:off + 4], struct.unpack_from('<I', d, off + 4)[0]
+    end = off + 8 + n
+    if typ == b'INDX':
+        d[end - 1] ^= 1
+        struct.pack_into('<I', d, end, zlib.crc32(bytes(d[off:off + 4]) + bytes(d[off + 8:end])))
+        break
+    off = end + 4
+open(p, 'wb').write(d)
+PY
+    run "$EXTRACT" -p k.pub -C out1 blk.rpt
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"altered"* ]]
+    run "$EXTRACT" -p k.pub -C out2 blk.rpt b/weather.txt
+    [ "$status" -eq 1 ]
+    [[ "$output" != *"no record named"* ]]
+    run "$LIST" blk.rpt b/weather.txt
+    [ "$status" -eq 1 ]
+    run "$VERIFY" -p k.pub blk.rpt
+    [ "$status" -eq 1 ]
+}

@@ -310,22 +310,39 @@ def dump_recd(b):
 
 
 def dump_indx(b, arc):
+    hdr = parse_indx_header(b.c)
     n = b.varint("n (entries)")
     b.varint("first (record number)")
     s = b.varint("s (older live segments)")
     for i in range(s):
         off = b.u64("segment %d: offset" % i, lambda v: "0x%x" % v)
         seg = arc.by_off.get(off)
-        ok = "ok" if seg is not None and b2(seg.raw) == b.data[b.pos:b.pos + 32] else "MISMATCH"
-        b.fixed(32, "segment %d: BLAKE2b-256 of that INDX chunk: %s" % (i, ok))
+        ok = ("ok" if seg is not None and seg.type == "INDX"
+              and parse_indx_header(seg)["root"] == b.data[b.pos:b.pos + 32] else "MISMATCH")
+        b.fixed(32, "segment %d: root of that INDX: %s" % (i, ok))
     a = b.varint("a (KEYS and DICT chunks)")
     for i in range(a):
         off = int.from_bytes(b.data[b.pos:b.pos + 8], "little")
         t = arc.by_off[off].type if off in arc.by_off else "?"
         b.u64("aux %d: offset" % i, lambda v: "0x%x (%s)" % (v, t))
     elen = b.varint("entries_len")
+    bsize = b.varint("block_size")
+    nb = b.varint("nb (blocks of the data area)")
+    data_at = b.pos + 32 * nb
+    data_len = b.end - data_at
+    for i in range(nb):
+        blk = b.data[data_at + i * bsize:data_at + min((i + 1) * bsize, data_len)]
+        ok = "ok" if b2(blk) == b.data[b.pos:b.pos + 32] else "MISMATCH"
+        b.fixed(32, "block %d: BLAKE2b-256 of data bytes %d..%d: %s"
+                % (i, i * bsize, i * bsize + len(blk) - 1, ok))
+    b.d.note("root = BLAKE2b-256 of the header above (0x%04x..0x%04x): %s"
+             % (b.c.body_off, data_at - 1, hexs(hdr["root"][:8]) + " ..."))
+    b.d.note("data area: %d bytes = entries_len %d + 8 x %d + 4 x %d"
+             % (data_len, elen, n, (n + 63) // 64))
     start = b.pos
+    poss = []
     for k in range(n):
+        poss.append(b.pos - start)
         name = b.text("entry %d name" % k)
         off = b.varint("entry %d offset" % k, lambda v: "0x%x" % v)
         b.varint("entry %d stored" % k)
@@ -336,21 +353,23 @@ def dump_indx(b, arc):
         b.fixed(32, "entry %d digest = BLAKE2b-256(RECD chunk): %s" % (k, ok))
     if b.pos - start != elen:
         raise Damaged("entries_len")
-    ents = b.data[start:start + elen]
     for k in range(n):
         h = int.from_bytes(b.data[b.pos:b.pos + 4], "little")
-        pos = int.from_bytes(b.data[b.pos + 4:b.pos + 8], "little")
-        ln, nx = varint_at(ents, pos)
-        nm = ents[nx:nx + ln]
-        ok = "ok" if int.from_bytes(b2(nm)[:4], "little") == h else "MISMATCH"
+        num = int.from_bytes(b.data[b.pos + 4:b.pos + 8], "little")
+        nm = hdr["names"][num] if num < n else "?"
+        ok = "ok" if num < n and int.from_bytes(b2(nm.encode())[:4], "little") == h else "MISMATCH"
         b.fixed(4, "lookup %d: hash 0x%08x = BLAKE2b-256(%s)[0:4]: %s"
-                % (k, h, quote(nm.decode("utf-8")), ok))
-        b.fixed(4, "lookup %d: pos %d" % (k, pos))
+                % (k, h, quote(nm), ok))
+        b.fixed(4, "lookup %d: number %d" % (k, num))
+    for j in range((n + 63) // 64):
+        m = int.from_bytes(b.data[b.pos:b.pos + 4], "little")
+        ok = "ok" if m == poss[64 * j] else "MISMATCH"
+        b.fixed(4, "mark %d: entry %d starts at byte %d of entries: %s" % (j, 64 * j, m, ok))
 
 
 def seal_d(arc, seal_chunk, indx):
-    listed = parse_indx_header(indx)["aux"]
-    parts = arc.head.raw + b"".join(arc.by_off[o].raw for o in listed) + indx.raw
+    hdr = parse_indx_header(indx)
+    parts = arc.head.raw + b"".join(arc.by_off[o].raw for o in hdr["aux"]) + hdr["root"]
     return b2(parts)
 
 
@@ -411,6 +430,7 @@ def fence(lines):
 # ----- INDX header fields, for the append example --------------------------
 
 def parse_indx_header(c):
+    """The INDX header fields, its root, and the entry names."""
     body, pos = c.body, 0
     h = {}
     h["n"], pos = varint_at(body, pos)
@@ -424,6 +444,12 @@ def parse_indx_header(c):
     h["aux"] = [int.from_bytes(body[pos + 8 * i:pos + 8 * i + 8], "little") for i in range(a)]
     pos += 8 * a
     h["entries_len"], pos = varint_at(body, pos)
+    h["block_size"], pos = varint_at(body, pos)
+    nb, pos = varint_at(body, pos)
+    h["blocks"] = [body[pos + 32 * i:pos + 32 * i + 32] for i in range(nb)]
+    pos += 32 * nb
+    h["header_len"] = pos
+    h["root"] = b2(body[:pos])
     h["entries_at"] = pos
     names = []
     ents = body[pos:pos + h["entries_len"]]
@@ -549,8 +575,8 @@ def block_seal_message():
     indx = [c for c in arc.chunks if c.type == "INDX"][0]
     seal = arc.seals[0]
     hdr = parse_indx_header(indx)
-    parts = [arc.head] + [arc.by_off[o] for o in hdr["aux"]] + [indx]
-    d = b2(b"".join(c.raw for c in parts))
+    parts = [arc.head] + [arc.by_off[o] for o in hdr["aux"]]
+    d = b2(b"".join(c.raw for c in parts) + hdr["root"])
     sb = seal.body
     gen = int.from_bytes(sb[0:4], "little")
     count = int.from_bytes(sb[4:12], "little")
@@ -559,10 +585,16 @@ def block_seal_message():
     prev = sb[44:76]
     msg = (b"RPT-SEAL-V1\0\0\0\0\0" + arc.archive_id + gen.to_bytes(4, "little")
            + count.to_bytes(8, "little") + d + prev)
-    lines = ["D = BLAKE2b-256 of these whole chunks, in this order:"]
+    lines = ["D = BLAKE2b-256 of these bytes, in this order:"]
     for c in parts:
-        lines.append("  %-4s at 0x%04x, %3d bytes (0x%04x..0x%04x)"
+        lines.append("  %-4s at 0x%04x, %3d bytes (0x%04x..0x%04x), the whole chunk"
                      % (c.type, c.off, len(c.raw), c.off, c.end - 1))
+    ho = indx.body_off
+    lines.append("  root of the INDX at 0x%04x, 32 bytes: BLAKE2b-256 of its header,"
+                 % indx.off)
+    lines.append("    %d bytes (0x%04x..0x%04x)" % (hdr["header_len"], ho, ho + hdr["header_len"] - 1))
+    lines.append("")
+    hexblock("root", hdr["root"], lines)
     lines.append("")
     hexblock("D", d, lines)
     lines.append("")
@@ -640,16 +672,21 @@ def block_append():
     s = b.varint("s (older live segments)")
     for i in range(s):
         b.u64("segment %d: offset" % i, lambda v: "0x%x" % v)
-        b.fixed(32, "segment %d: digest" % i)
+        b.fixed(32, "segment %d: root" % i)
     a = b.varint("a (KEYS and DICT chunks)")
     for i in range(a):
         off = int.from_bytes(b.data[b.pos:b.pos + 8], "little")
         b.u64("aux %d: offset" % i, lambda v: "0x%x (%s)" % (v, arc.by_off[v].type))
     b.varint("entries_len")
+    b.varint("block_size")
+    nb = b.varint("nb (blocks of the data area)")
+    for i in range(nb):
+        b.fixed(32, "block %d: BLAKE2b-256 of that block" % i)
+    d.note("end of the header; the data area follows")
     d.note("entries, in record order: " + ", ".join("%d '%s'" % (h2["first"] + i, n)
                                                     for i, n in enumerate(h2["names"])))
-    d.note("then %d lookup slots" % h2["n"])
-    out.append("\nThe second INDX, up to its entries. Generation 2 adds %d records. The "
+    d.note("then %d lookup slots and %d mark(s)" % (h2["n"], (h2["n"] + 63) // 64))
+    out.append("\nThe second INDX, its header up to the data area. Generation 2 adds %d records. The "
                "merge rule (4.6.2) starts the new segment with those %d entries; the newest "
                "older live segment, the INDX of generation 1 at 0x%x, holds %d entr%s, and "
                "%d < 2 x %d, so its entries are copied in front and it is dropped. No older "

@@ -50,6 +50,8 @@ CAPS = {
     b"TRLR": TRAILER_BODY,
 }
 ANCILLARY_CAP = 16 << 20
+INDX_BLOCK_MIN = 4096
+INDX_BLOCK_MAX = 16 << 20
 DICT_MAX = 32768
 DICTS_MAX = 255
 NAME_MAX = 4096
@@ -202,7 +204,7 @@ class Chunk:
         return self.type.decode("ascii")
 
 
-def read_chunk(data, off, end):
+def read_chunk(data, off, end, check_crc=True):
     """Reads and checks the framing of the chunk at off; the file is
     considered to end at end. Unknown critical types stop the reader."""
     if end - off < CHUNK_OVERHEAD:
@@ -232,7 +234,7 @@ def read_chunk(data, off, end):
                       % (off, ctype.decode(), total))
     body = data[off + 8:off + 8 + length]
     crc = int.from_bytes(data[off + 8 + length:off + total], "little")
-    if zlib.crc32(body, zlib.crc32(ctype)) != crc:
+    if check_crc and zlib.crc32(body, zlib.crc32(ctype)) != crc:
         raise Invalid("offset %d: %s chunk CRC mismatch" % (off, ctype.decode()))
     return Chunk(off, ctype, body, data[off:off + total])
 
@@ -307,7 +309,7 @@ class Reader:
         self.aux = []                   # offsets of KEYS and DICT chunks
         self.records = []               # in record-number order
         self.names = set()
-        self.segments = {}              # INDX offset -> (chunk, first, entries)
+        self.segments = {}              # INDX offset -> (chunk, first, entries, root)
         self.live = []                  # live segment offsets, older first
         self.generation = 0
         self.prev_seal = None           # previous SEAL chunk bytes
@@ -447,28 +449,74 @@ class Reader:
             "key_id": key_hex(kid),
             "payload_blake2b256": b2b256(payload).hex()})
 
-    def parse_indx(self, ch):
-        c = Cur(ch.body, "INDX at %d" % ch.off)
+    def parse_indx_header(self, ch):
+        """The INDX header H (FORMAT.md 4.6): everything a random-access
+        reader needs before it reads any block of the data area."""
+        body = ch.body
+        c = Cur(body, "INDX at %d" % ch.off)
         n = c.varint("entry count")
         first = c.varint("first record number")
         s = c.varint("segment count")
-        if s > len(ch.body) // 40:
+        if s > len(body) // 40:
             c.fail("segment count %d cannot fit" % s)
-        segs = [(c.u64("segment offset"), c.take(32, "segment digest"))
+        segs = [(c.u64("segment offset"), c.take(32, "segment root"))
                 for _ in range(s)]
         a = c.varint("KEYS/DICT offset count")
-        if a > len(ch.body) // 8:
+        if a > len(body) // 8:
             c.fail("KEYS/DICT offset count %d cannot fit" % a)
         aux = [c.u64("KEYS/DICT offset") for _ in range(a)]
         elen = c.varint("entries length")
-        ents_raw = c.take(elen, "entries")
+        bsize = c.varint("block size")
+        if not INDX_BLOCK_MIN <= bsize <= INDX_BLOCK_MAX:
+            c.fail("block size %d outside %d..%d"
+                   % (bsize, INDX_BLOCK_MIN, INDX_BLOCK_MAX))
+        nb = c.varint("block count")
+        if nb > len(body) // 32:
+            c.fail("block count %d cannot fit" % nb)
+        blocks = [c.take(32, "block %d digest" % i) for i in range(nb)]
+        hlen = c.pos
+        dlen = len(body) - hlen
         if n > elen // 44:
             c.fail("%d entries cannot fit in %d bytes" % (n, elen))
-        e = Cur(ents_raw, c.where + " entries")
+        want = elen + 8 * n + 4 * ((n + 63) // 64)
+        if dlen != want:
+            c.fail("data area is %d bytes; %d entries in %d bytes of entries "
+                   "need %d" % (dlen, n, elen, want))
+        if nb != (dlen + bsize - 1) // bsize:
+            c.fail("%d block digests for %d bytes of data in blocks of %d"
+                   % (nb, dlen, bsize))
+        return {"n": n, "first": first, "segs": segs, "aux": aux,
+                "elen": elen, "bsize": bsize, "blocks": blocks,
+                "hlen": hlen, "root": b2b256(body[:hlen])}
+
+    def indx_data(self, ch, h, lo=0, hi=None):
+        """Bytes [lo, hi) of the data area, each block touched checked
+        against its digest in the header."""
+        body, bs, hl = ch.body, h["bsize"], h["hlen"]
+        dlen = len(body) - hl
+        hi = dlen if hi is None else hi
+        for b in range(lo // bs, (hi + bs - 1) // bs):
+            blk = body[hl + b * bs:hl + min((b + 1) * bs, dlen)]
+            if b2b256(blk) != h["blocks"][b]:
+                raise Invalid("INDX at %d: block %d does not match its digest"
+                              % (ch.off, b))
+        return body[hl + lo:hl + hi]
+
+    def parse_indx(self, ch):
+        """The whole INDX: header, every block, and every check of the
+        data area (FORMAT.md 7.3)."""
+        h = self.parse_indx_header(ch)
+        n, elen = h["n"], h["elen"]
+        area = self.indx_data(ch, h)
+        where = "INDX at %d" % ch.off
+        e = Cur(area[:elen], where + " entries")
         entries = []
         for i in range(n):
             pos = e.pos
             nm = e.text(NAME_MAX, "entry %d name" % i)
+            why = check_name(nm)
+            if why:
+                e.fail("entry %d name %r is unsafe: %s" % (i, nm, why))
             entries.append({"pos": pos, "name": nm,
                             "offset": e.varint("entry %d offset" % i),
                             "stored": e.varint("entry %d stored" % i),
@@ -476,19 +524,26 @@ class Reader:
                             "issued": e.i64("entry %d issued" % i),
                             "digest": e.take(32, "entry %d digest" % i)})
         if e.pos != elen:
-            c.fail("entries length %d but %d entries take %d bytes" % (elen, n, e.pos))
-        lookup = [(c.u32("lookup hash"), c.u32("lookup pos")) for _ in range(n)]
-        c.rest()
+            e.fail("entries length %d but %d entries take %d bytes" % (elen, n, e.pos))
+        c = Cur(area[elen:], where + " lookup and marks")
+        lookup = [(c.u32("lookup hash"), c.u32("lookup number")) for _ in range(n)]
+        marks = [c.u32("mark %d" % j) for j in range((n + 63) // 64)]
+        if c.pos != len(area) - elen:
+            c.fail("bytes left after the marks")
         if lookup != sorted(lookup):
-            c.fail("lookup table is not sorted by (hash, pos)")
-        by_pos = {en["pos"]: en for en in entries}
-        if sorted(p for _, p in lookup) != [en["pos"] for en in entries]:
-            c.fail("lookup table positions are not exactly the entries' positions")
-        for h, p in lookup:
-            want = int.from_bytes(b2b256(by_pos[p]["name"].encode())[:4], "little")
-            if h != want:
-                c.fail("lookup hash for %r is wrong" % by_pos[p]["name"])
-        return {"first": first, "segs": segs, "aux": aux, "entries": entries}
+            c.fail("lookup table is not sorted by (hash, number)")
+        if sorted(k for _, k in lookup) != list(range(n)):
+            c.fail("lookup numbers are not each entry number exactly once")
+        for hsh, k in lookup:
+            want = int.from_bytes(b2b256(entries[k]["name"].encode())[:4], "little")
+            if hsh != want:
+                c.fail("lookup hash for %r is wrong" % entries[k]["name"])
+        for j, m in enumerate(marks):
+            if m != entries[64 * j]["pos"]:
+                c.fail("mark %d is %d, entry %d starts at %d"
+                       % (j, m, 64 * j, entries[64 * j]["pos"]))
+        h.update({"entries": entries, "lookup": lookup, "marks": marks})
+        return h
 
     def do_indx(self, ch):
         where = "INDX at %d (generation %d)" % (ch.off, self.generation + 1)
@@ -502,9 +557,9 @@ class Reader:
         if refs != self.live[:len(refs)]:
             raise Invalid("%s: older segments %s are not a prefix of the "
                           "live segments %s" % (where, refs, self.live))
-        for off, dg in ix["segs"]:
-            if b2b256(self.segments[off][0].raw) != dg:
-                raise Invalid("%s: digest of the segment at %d does not match"
+        for off, root in ix["segs"]:
+            if self.segments[off][3] != root:
+                raise Invalid("%s: root of the segment at %d does not match"
                               % (where, off))
         # The merge rule: the segments dropped were exactly those merged.
         new = len(self.records) - self.count_at_seal
@@ -522,7 +577,7 @@ class Reader:
         # Coverage: live segments hold records 0..count-1 in order.
         nxt = 0
         for off in refs:
-            _, first, ents = self.segments[off]
+            _, first, ents, _ = self.segments[off]
             if first != nxt:
                 raise Invalid("%s: segment at %d starts at record %d, expected %d"
                               % (where, off, first, nxt))
@@ -538,11 +593,21 @@ class Reader:
                 if en[f] != rec[f]:
                     raise Invalid("%s: entry %d (%r) %s does not match record %d"
                                   % (where, i, en["name"], f, rec["number"]))
-        self.segments[ch.off] = (ch, ix["first"], ix["entries"])
+        self.segments[ch.off] = (ch, ix["first"], ix["entries"], ix["root"])
         self.live = refs + [ch.off]
         return ix
 
-    def do_seal(self, ch, indx):
+    def digest_d(self, aux, root):
+        """D: HEAD, every KEYS/DICT chunk in aux order, then the root of
+        this generation's INDX (its header's BLAKE2b-256)."""
+        h = hashlib.blake2b(digest_size=32)
+        h.update(self.head.raw)
+        for off in aux:
+            h.update(read_chunk(self.data, off, len(self.data)).raw)
+        h.update(root)
+        return h.digest()
+
+    def do_seal(self, ch, indx, root):
         s = parse_seal(ch)
         where = "SEAL at %d" % ch.off
         gen = self.generation + 1
@@ -551,13 +616,9 @@ class Reader:
         if s["count"] != len(self.records):
             raise Invalid("%s: record count %d, the archive has %d"
                           % (where, s["count"], len(self.records)))
-        h = hashlib.blake2b(digest_size=32)
-        h.update(self.head.raw)
-        for off in self.aux:
-            h.update(read_chunk(self.data, off, len(self.data)).raw)
-        h.update(indx.raw)
-        if h.digest() != s["D"]:
-            raise Invalid("%s: D does not match HEAD, KEYS/DICT and INDX" % where)
+        if self.digest_d(self.aux, root) != s["D"]:
+            raise Invalid("%s: D does not match HEAD, KEYS/DICT and the INDX root"
+                          % where)
         want_prev = b2b256(self.prev_seal) if self.prev_seal else ZERO32
         if s["prev"] != want_prev:
             raise Invalid("%s: prev does not match the previous seal" % where)
@@ -592,7 +653,7 @@ class Reader:
             raise Invalid("offset 8: the first chunk is %s, not HEAD" % first.name())
         self.do_head(first)
         off = first.end
-        state, indx, seal = "pre", None, None
+        state, indx, seal, root = "pre", None, None, None
         while off < end:
             ch = read_chunk(data, off, end)
             t = ch.type
@@ -611,12 +672,12 @@ class Reader:
             elif t == b"INDX":
                 if state not in ("pre", "recs"):
                     raise Invalid("offset %d: INDX out of place" % off)
-                self.do_indx(ch)
+                root = self.do_indx(ch)["root"]
                 state, indx = "indx", ch
             elif t == b"SEAL":
                 if state != "indx":
                     raise Invalid("offset %d: SEAL not after an INDX" % off)
-                self.do_seal(ch, indx)
+                self.do_seal(ch, indx, root)
                 state, seal = "seal", ch
             elif t == b"TRLR":
                 if state != "seal":
@@ -635,21 +696,33 @@ class Reader:
 
     # ------------------------------------------------- random-access view
     def random_access(self, end, trailer):
-        """Trailer -> seal -> index -> segments -> records, checked
-        against what the sequential pass found."""
+        """Trailer -> seal -> index header -> root -> D -> segments ->
+        records, the way a random-access reader goes (FORMAT.md 7.1): no
+        INDX CRC, no whole-chunk hash; the header's root is checked
+        through the sealed D and each block read is checked against its
+        digest.  The result is compared with the sequential pass."""
         data = self.data
         seal = parse_seal(read_chunk(data, trailer["seal"], end))
-        ix_ch = read_chunk(data, trailer["index"], end)
+        ix_ch = read_chunk(data, trailer["index"], end, check_crc=False)
         if ix_ch.type != b"INDX":
             raise Invalid("trailer: index offset does not point to an INDX")
-        ix = self.parse_indx(ix_ch)
+        h = self.parse_indx_header(ix_ch)
+        if self.digest_d(h["aux"], h["root"]) != seal["D"]:
+            raise Invalid("trailer view: the index root does not match D")
+        heads = []
+        for off, root in h["segs"]:
+            seg = read_chunk(data, off, end, check_crc=False)
+            if seg.type != b"INDX":
+                raise Invalid("trailer view: segment at %d is not an INDX" % off)
+            sh = self.parse_indx_header(seg)
+            if sh["root"] != root:
+                raise Invalid("trailer view: segment at %d does not match its root"
+                              % off)
+            heads.append((seg, sh))
+        heads.append((ix_ch, h))
         entries = []
-        for off, dg in ix["segs"]:
-            seg = read_chunk(data, off, end)
-            if seg.type != b"INDX" or b2b256(seg.raw) != dg:
-                raise Invalid("trailer view: segment at %d does not match its digest" % off)
+        for seg, sh in heads:
             entries += self.parse_indx(seg)["entries"]
-        entries += ix["entries"]
         if len(entries) != seal["count"]:
             raise Invalid("trailer view: %d index entries, seal says %d"
                           % (len(entries), seal["count"]))
@@ -662,6 +735,41 @@ class Reader:
             if self.records[i]["offset"] != en["offset"]:
                 raise Invalid("trailer view: record %d is not the %d-th in the file"
                               % (i, i))
+        # One lookup by name, touching only the blocks it needs.
+        if entries:
+            self.lookup_one(heads[-1][0], heads[-1][1])
+
+    def lookup_one(self, ch, h):
+        """Find the segment's last entry by name through the marks and
+        the lookup table, reading only the blocks those bytes lie in."""
+        n, elen = h["n"], h["elen"]
+        if n == 0:
+            return
+        lk_lo = elen
+        marks = self.indx_data(ch, h, elen + 8 * n, elen + 8 * n + 4 * ((n + 63) // 64))
+        want = n - 1
+        j = want // 64
+        start = int.from_bytes(marks[4 * j:4 * j + 4], "little")
+        stop = (int.from_bytes(marks[4 * j + 4:4 * j + 8], "little")
+                if 4 * j + 8 <= len(marks) else elen)
+        e = Cur(self.indx_data(ch, h, start, stop), "INDX at %d" % ch.off)
+        for _ in range(want - 64 * j + 1):
+            nm = e.text(NAME_MAX, "name")
+            e.varint("offset"), e.varint("stored"), e.varint("size")
+            e.i64("issued"), e.take(32, "digest")
+        hsh = int.from_bytes(b2b256(nm.encode())[:4], "little")
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            b = self.indx_data(ch, h, lk_lo + 8 * mid, lk_lo + 8 * mid + 8)
+            if (int.from_bytes(b[:4], "little"), int.from_bytes(b[4:], "little")) \
+                    < (hsh, want):
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo >= n or self.indx_data(ch, h, lk_lo + 8 * lo, lk_lo + 8 * lo + 8) \
+                != hsh.to_bytes(4, "little") + want.to_bytes(4, "little"):
+            raise Invalid("trailer view: lookup of %r by name fails" % nm)
 
 
 def load_pubkey(path):

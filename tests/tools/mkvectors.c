@@ -189,6 +189,22 @@ int main(int argc, char **argv) {
         NULL, police, strlen(police));
     done(w, "append");
 
+    /* an append too small to merge: the new INDX lists the old one as a
+     * live older segment (3 >= 2 x 1) */
+    w = open_vec("two-segments", -1);
+    add(w, "meteo/warning.txt", T0, "Severe weather warning", "Meteorological Office", NULL, 0,
+        NULL, weather, strlen(weather));
+    add(w, "courts/hearing.txt", T0, "Notice of public hearing", "Administrative Court", NULL, 0,
+        NULL, court, strlen(court));
+    add(w, "police/appeal.txt", T0, "Appeal for witnesses", "Police Service", NULL, 0, NULL, police,
+        strlen(police));
+    done(w, "two-segments");
+    snprintf(path, sizeof path, "%s/two-segments.rpt", outdir);
+    if (rpt_writer_open_append(&w, path, key, &opt)) fail(w, "append");
+    add(w, "meteo/all-clear.txt", T0 + 86400, "All clear", "Meteorological Office", NULL, 0, NULL,
+        "The warning is lifted.\n", 23);
+    done(w, "append");
+
     rpt_seckey_free(key);
     return 0;
 }
