@@ -53,10 +53,9 @@ static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
 /* A record chunk too damaged to read still takes its place in the order
  * of records, so that one bad disk sector is reported once, as damage,
  * and not again as an index or seal that no longer matches. */
-static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_t raw_len) {
-    rpt_scan *s = &r->scan;
-    uint8_t dg[RPT_DIGEST_BYTES];
-    crypto_generichash(dg, sizeof dg, raw, raw_len, NULL, 0);
+/* Records reported already (damaged or tampered): the index entry that
+ * no longer matches them is not reported a second time. */
+static int mark_reported(rpt_scan *s, uint64_t number) {
     if (s->n_damaged == s->cap_damaged) {
         size_t nc = s->cap_damaged ? s->cap_damaged * 2 : 16;
         uint64_t *nd = realloc(s->damaged, nc * sizeof *nd);
@@ -64,7 +63,15 @@ static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_
         s->damaged = nd;
         s->cap_damaged = nc;
     }
-    s->damaged[s->n_damaged++] = s->seen.n;
+    s->damaged[s->n_damaged++] = number;
+    return RPT_OK;
+}
+
+static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_t raw_len) {
+    rpt_scan *s = &r->scan;
+    uint8_t dg[RPT_DIGEST_BYTES];
+    crypto_generichash(dg, sizeof dg, raw, raw_len, NULL, 0);
+    if (mark_reported(s, s->seen.n)) return RPT_E_NOMEM;
     return rpt_ib_add(&s->seen, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
 }
 
@@ -194,6 +201,10 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
         fail(st, RPT_E_FORMAT, "a second record with this name");
         return;
     }
+    if ((j->status == RPT_E_BADSIG || j->status == RPT_E_DIGEST) && mark_reported(s, s->seen.n)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
+    }
     if (rpt_ib_add(&s->seen, j->name, j->name_len, out->offset, out->stored, j->size, j->issued,
                    out->digest)) {
         fail(st, RPT_E_NOMEM, "out of memory");
@@ -272,7 +283,8 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
         const rpt_ientry *w = &s->seen.e[seg.first + k];
         (void)rpt_segment_entry(&seg, k, &e);
         if (is_damaged(s, seg.first + k)) {
-            /* reported already; only where it lies can be compared */
+            /* reported already (damaged or tampered); only where it lies
+             * can be compared */
             if (e.offset == w->offset && e.stored == w->stored) continue;
         }
         /* damaged records have empty names, so names.p may be NULL */

@@ -161,6 +161,16 @@ static void test_changed_metadata(void) {
     CHECK_EQ_INT(try_bytes(p, orig_len, &v, &sum), RPT_OK);
     CHECK_EQ_INT(v, RPT_E_BADSIG);
     CHECK_EQ_INT(sum.tampered, 1);
+    /* one forged record, one report: the index entry that no longer
+     * matches it is not reported again */
+    rpt_reader *r = NULL;
+    events ev = {0, ""};
+    CHECK_EQ_INT(rpt_reader_open_path(&r, mut_path, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_verify(r, collect, &ev, &sum), RPT_E_BADSIG);
+    CHECK_EQ_INT(ev.bad, 1);
+    CHECK(strcmp(ev.name, "bulletins/0002.txt") == 0);
+    CHECK_EQ_INT(sum.archive_status, RPT_OK);
+    rpt_reader_free(r);
     free(p);
 }
 
