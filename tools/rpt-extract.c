@@ -148,8 +148,10 @@ static int write_file(xctx *x, const rpt_record *rec) {
     times[0].tv_nsec = UTIME_OMIT;
     times[1].tv_sec = (time_t)rec->issued;
     times[1].tv_nsec = 0;
+    /* on disk before it takes the final name: a crash leaves the old
+     * file or the whole new one, never a part */
     if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
-        close(fd) != 0) {
+        fsync(fd) != 0 || close(fd) != 0) {
         e = errno;
         unlinkat(cur, tmp, 0);
         errno = e;
