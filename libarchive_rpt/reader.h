@@ -54,7 +54,7 @@ typedef struct rpt_scan {
     int pending_status;    /* an archive-level failure to report */
     char pending_detail[RPT_ERRLEN];
     uint64_t lost;         /* salvage: bytes skipped */
-    uint64_t *damaged;     /* numbers of damaged records, increasing */
+    uint64_t *damaged;     /* records reported (damaged or forged), increasing */
     size_t n_damaged, cap_damaged;
     const struct rpt_reader *names_from; /* names damaged records by index */
 } rpt_scan;

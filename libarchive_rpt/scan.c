@@ -50,9 +50,6 @@ static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
     return RPT_OK;
 }
 
-/* A record chunk too damaged to read still takes its place in the order
- * of records, so that one bad disk sector is reported once, as damage,
- * and not again as an index or seal that no longer matches. */
 /* Records reported already (damaged or tampered): the index entry that
  * no longer matches them is not reported a second time. */
 static int mark_reported(rpt_scan *s, uint64_t number) {
@@ -67,6 +64,9 @@ static int mark_reported(rpt_scan *s, uint64_t number) {
     return RPT_OK;
 }
 
+/* A record chunk too damaged to read still takes its place in the order
+ * of records, so that one bad disk sector is reported once, as damage,
+ * and not again as an index or seal that no longer matches. */
 static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_t raw_len) {
     rpt_scan *s = &r->scan;
     uint8_t dg[RPT_DIGEST_BYTES];
@@ -75,7 +75,7 @@ static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_
     return rpt_ib_add(&s->seen, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
 }
 
-static int is_damaged(const rpt_scan *s, uint64_t number) {
+static int is_reported(const rpt_scan *s, uint64_t number) {
     size_t lo = 0, hi = s->n_damaged;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -282,7 +282,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
         rpt_ient e;
         const rpt_ientry *w = &s->seen.e[seg.first + k];
         (void)rpt_segment_entry(&seg, k, &e);
-        if (is_damaged(s, seg.first + k)) {
+        if (is_reported(s, seg.first + k)) {
             /* reported already (damaged or tampered); only where it lies
              * can be compared */
             if (e.offset == w->offset && e.stored == w->stored) continue;
