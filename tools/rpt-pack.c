@@ -337,10 +337,11 @@ static void free_data(pack *pk, uint8_t *data) {
 
 /* One dictionary serves a mixed archive poorly (mail beside news), and
  * the records of one top-level directory are alike. So each section big
- * enough gets a dictionary of its own and its records use that one
- * alone: a record is still deflated once, and pack time does not grow
- * with the number of dictionaries. An archive with one section, and the
- * small sections of others, share one trained on everything. */
+ * enough (up to four) gets a dictionary of its own and its records use
+ * that one alone; records of the other sections use the largest
+ * section's. A record is deflated once, so pack time does not grow with
+ * the number of dictionaries. An archive with fewer than two big
+ * sections gets one dictionary trained on everything. */
 typedef struct dgroup {
     const char *key;
     size_t keylen;
@@ -475,9 +476,11 @@ static int train_dict(pack *pk, rpt_writer *w) {
     free(jobs);
     if (rc || nq < 2) return rc;
     for (size_t g = 0; g < nq; g++) groups[g].dict = made[g];
-    for (size_t i = 0; i < pk->n; i++)
+    for (size_t i = 0; i < pk->n; i++) {
+        pk->in[i].dict = groups[0].dict; /* the largest, for the rest */
         for (size_t g = 0; g < nq; g++)
             if (groups[g].dict >= 0 && in_group(&pk->in[i], &groups[g])) pk->in[i].dict = groups[g].dict;
+    }
     return 0;
 }
 
