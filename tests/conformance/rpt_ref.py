@@ -476,7 +476,7 @@ class Reader:
         blocks = [c.take(32, "block %d digest" % i) for i in range(nb)]
         hlen = c.pos
         dlen = len(body) - hlen
-        if n > elen // 44:
+        if n > elen // 45:
             c.fail("%d entries cannot fit in %d bytes" % (n, elen))
         want = elen + 8 * n + 4 * ((n + 63) // 64)
         if dlen != want:
