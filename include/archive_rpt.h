@@ -344,7 +344,8 @@ RPT_EXPORT int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info,
  * RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_writer_close(rpt_writer *w) RPT_WARN_UNUSED;
 
-/* Records added so far in this generation, and bytes written so far. */
+/* Records added so far in this generation, and bytes this writer has
+ * written so far (for an append, only the bytes it adds). */
 RPT_EXPORT uint64_t rpt_writer_records(const rpt_writer *w);
 RPT_EXPORT uint64_t rpt_writer_bytes(const rpt_writer *w);
 

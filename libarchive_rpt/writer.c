@@ -744,7 +744,8 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
 }
 
 uint64_t rpt_writer_records(const rpt_writer *w) { return w ? w->ib.n : 0; }
-uint64_t rpt_writer_bytes(const rpt_writer *w) { return w ? w->pos : 0; }
+/* An append counts what it adds, not the generations before it. */
+uint64_t rpt_writer_bytes(const rpt_writer *w) { return w ? w->pos - w->old_size : 0; }
 const char *rpt_writer_error(const rpt_writer *w) { return w ? w->err : "out of memory"; }
 
 void rpt_writer_free(rpt_writer *w) {

@@ -265,11 +265,17 @@ static void test_dictionaries(rpt_seckey *sk) {
     CHECK_EQ_INT(ai.n_dicts, 2);
     CHECK_EQ_INT(ai.dict_sizes[1], sizeof d1 - 1);
     rpt_reader_free(r);
-    /* an append may use the dictionaries of earlier generations */
+    /* an append may use the dictionaries of earlier generations, and
+     * counts only the bytes it adds */
+    struct stat st0, st1;
+    CHECK(stat(a, &st0) == 0);
     CHECK_EQ_INT(rpt_writer_open_append(&w, a, sk, NULL), RPT_OK);
     sample_info(4, name, sizeof name, &info);
     CHECK_EQ_INT(rpt_writer_add_using(w, &info, text, len, 0), RPT_OK);
     CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+    CHECK(stat(a, &st1) == 0);
+    CHECK_EQ_INT(rpt_writer_bytes(w), st1.st_size - st0.st_size);
+    CHECK_EQ_INT(rpt_writer_records(w), 1);
     rpt_writer_free(w);
     CHECK_EQ_INT(rpt_reader_open_path(&r, a, 0), RPT_OK);
     CHECK_EQ_INT(rpt_reader_read(r, 3, 0, &rec), RPT_OK);
