@@ -50,7 +50,7 @@ static int cmp_lookup(const void *a, const void *b) {
     return px < py ? -1 : px > py;
 }
 
-int rpt_index_encode(rpt_buf *body, const rpt_ibuilder *ib, uint64_t first,
+int rpt_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]) {
     rpt_buf data = {0};
@@ -108,8 +108,10 @@ int rpt_index_encode(rpt_buf *body, const rpt_ibuilder *ib, uint64_t first,
         rc = rpt_buf_put(body, d, sizeof d);
     }
     if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
-    rc = rc ? rc : rpt_buf_put(body, data.p, data.len);
-    rpt_buf_free(&data);
+    /* the data area is handed over, not copied: at a million records it
+     * is some 100 MB */
+    if (rc) rpt_buf_free(&data);
+    else *data_out = data;
     return rc;
 }
 

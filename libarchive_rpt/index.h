@@ -35,9 +35,11 @@ typedef struct rpt_segref {
 /* Entries between two marks (positions of every 64th entry). */
 #define RPT_INDEX_MARK_EVERY 64u
 
-/* Encodes an INDX body for the entries of ib, numbered from first, and
- * gives the root: BLAKE2b-256 of its header (spec 4.6). */
-int rpt_index_encode(rpt_buf *body, const rpt_ibuilder *ib, uint64_t first,
+/* Encodes an INDX body for the entries of ib, numbered from first: its
+ * header is appended to head, and its data area is given in *data (the
+ * caller frees it); the body is head then data. Gives the root:
+ * BLAKE2b-256 of the header (spec 4.6). */
+int rpt_index_encode(rpt_buf *head, rpt_buf *data, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]);
 

@@ -517,22 +517,34 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
         memcpy(refs[s].root, olds[s]->root, 32);
     }
     free(olds);
-    rpt_buf body = {0};
-    if (!rc) rc = rpt_index_encode(&body, use, first, refs, k, w->aux_off, w->n_aux, w->index_root);
-    if (!rc && body.len > rpt_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
+    rpt_buf head = {0}, data = {0};
+    if (!rc) rc = rpt_index_encode(&head, &data, use, first, refs, k, w->aux_off, w->n_aux, w->index_root);
+    if (!rc && head.len + data.len > rpt_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
     free(refs);
     rpt_ib_free(&merged);
     if (rc) {
-        rpt_buf_free(&body);
+        rpt_buf_free(&head);
+        rpt_buf_free(&data);
         w->failed = 1;
         return rpt_seterr(w->err, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
     }
+    /* framed and written in pieces, so the index is never copied whole */
+    uint8_t fr[8], crc[4];
+    uint32_t len = (uint32_t)(head.len + data.len);
+    rpt_le32_store(fr, RPT_T_INDX);
+    rpt_le32_store(fr + 4, len);
+    uLong c = crc32(0L, fr, 4);
+    c = crc32(c, head.p, (uInt)head.len);
+    if (data.len) c = crc32(c, data.p, (uInt)data.len);
+    rpt_le32_store(crc, (uint32_t)c);
     *index_off = w->pos;
-    w->chunk.len = 0;
-    rc = rpt_chunk_put(&w->chunk, RPT_T_INDX, body.p, body.len);
-    rpt_buf_free(&body);
-    if (rc) return nomem(w);
-    return out_write(w, w->chunk.p, w->chunk.len);
+    rc = out_write(w, fr, 8);
+    if (!rc) rc = out_write(w, head.p, head.len);
+    if (!rc) rc = out_write(w, data.p, data.len);
+    if (!rc) rc = out_write(w, crc, 4);
+    rpt_buf_free(&head);
+    rpt_buf_free(&data);
+    return rc;
 }
 
 static int sync_fd(rpt_writer *w) {
