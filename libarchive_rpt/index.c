@@ -434,6 +434,16 @@ void rpt_seal_message(uint8_t msg[108], const uint8_t archive_id[16], const rpt_
     memcpy(msg + 76, s->prev, 32);
 }
 
+void rpt_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t aux_len,
+                const uint8_t root[RPT_DIGEST_BYTES], uint8_t d[RPT_DIGEST_BYTES]) {
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, RPT_DIGEST_BYTES);
+    crypto_generichash_update(&st, head, head_len);
+    crypto_generichash_update(&st, aux, aux_len);
+    crypto_generichash_update(&st, root, RPT_DIGEST_BYTES);
+    crypto_generichash_final(&st, d, RPT_DIGEST_BYTES);
+}
+
 int rpt_seal_encode(rpt_buf *b, const rpt_seal *s) {
     uint8_t body[RPT_SEAL_BODY];
     rpt_le32_store(body, s->generation);

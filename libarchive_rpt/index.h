@@ -120,6 +120,10 @@ typedef struct rpt_trailer {
 } rpt_trailer;
 
 void rpt_seal_message(uint8_t msg[108], const uint8_t archive_id[16], const rpt_seal *s);
+/* The seal's D (spec 5.3): BLAKE2b-256 of the HEAD chunk, the KEYS and
+ * DICT chunks in order, and the root of the generation's INDX. */
+void rpt_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t aux_len,
+                const uint8_t root[RPT_DIGEST_BYTES], uint8_t d[RPT_DIGEST_BYTES]);
 int rpt_seal_encode(rpt_buf *b, const rpt_seal *s);   /* the whole chunk */
 int rpt_seal_parse(const uint8_t *body, size_t len, rpt_seal *s);
 int rpt_trailer_encode(rpt_buf *b, const rpt_trailer *t); /* the whole chunk */

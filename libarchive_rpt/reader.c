@@ -313,16 +313,11 @@ int rpt_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out) {
 
 void rpt_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES],
                        uint8_t d[RPT_DIGEST_BYTES]) {
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, RPT_DIGEST_BYTES);
-    crypto_generichash_update(&st, r->head_chunk.p, r->head_chunk.len);
-    crypto_generichash_update(&st, r->aux.p, r->aux.len);
-    crypto_generichash_update(&st, root, RPT_DIGEST_BYTES);
-    crypto_generichash_final(&st, d, RPT_DIGEST_BYTES);
+    rpt_seal_d(r->head_chunk.p, r->head_chunk.len, r->aux.p, r->aux.len, root, d);
 }
 
 /* ----- opening ----- */
-static rpt_reader *reader_new(void) {
+rpt_reader *rpt_reader_new(void) {
     rpt_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->fd = -1;
@@ -333,7 +328,7 @@ static rpt_reader *reader_new(void) {
     return r;
 }
 
-static int read_start(rpt_reader *r) {
+int rpt_read_start(rpt_reader *r) {
     uint8_t m[RPT_MAGIC_BYTES];
     int rc = rpt_src_read(r, 0, m, sizeof m);
     if (rc == RPT_E_TRUNCATED)
@@ -348,7 +343,6 @@ static int read_start(rpt_reader *r) {
     if ((rc = rpt_read_chunk(r, RPT_MAGIC_BYTES, &c))) return rc;
     if ((rc = rpt_take_head(r, &c))) return rc;
     r->scan.pos = RPT_MAGIC_BYTES + c.raw_len;
-    r->scan.started = 1;
     return RPT_OK;
 }
 
@@ -542,7 +536,7 @@ int rpt_reader_check_seal(rpt_reader *r) {
 
 int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     if (!out) return RPT_E_ARG;
-    rpt_reader *r = *out = reader_new();
+    rpt_reader *r = *out = rpt_reader_new();
     if (!r) return RPT_E_NOMEM;
     if (!path) return rpt_seterr(r->err, RPT_E_ARG, "no path given");
     r->flags = flags;
@@ -552,7 +546,7 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
         return rpt_seterr(r->err, RPT_E_IO, "'%s' is not a regular file", path);
     r->file_size = (uint64_t)st.st_size;
-    int rc = read_start(r);
+    int rc = rpt_read_start(r);
     if (flags & RPT_OPEN_SALVAGE) {
         /* salvage never fails on damage: the scan resynchronises */
         r->err[0] = 0;
@@ -568,8 +562,6 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
                           r->seal.generation, r->n_gens);
     rpt_chunk c;
     if ((rc = rpt_read_chunk(r, r->trailer.seal_offset, &c))) return rc;
-    if (rpt_buf_put(&r->seal_chunk, c.raw, c.raw_len))
-        return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
     crypto_generichash(r->seal_digest, 32, c.raw, c.raw_len, NULL, 0);
     /* The index is used only once the seal vouches for it: a lookup must
      * not miss a record that an attacker dropped from the index. Whether
@@ -580,7 +572,7 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
 
 int rpt_reader_open_fd(rpt_reader **out, int fd, unsigned flags) {
     if (!out) return RPT_E_ARG;
-    rpt_reader *r = *out = reader_new();
+    rpt_reader *r = *out = rpt_reader_new();
     if (!r) return RPT_E_NOMEM;
     if (fd < 0) return rpt_seterr(r->err, RPT_E_ARG, "bad descriptor");
     if (flags & RPT_OPEN_SALVAGE)
@@ -589,7 +581,7 @@ int rpt_reader_open_fd(rpt_reader **out, int fd, unsigned flags) {
     if (r->fd < 0) return rpt_seterr(r->err, RPT_E_IO, "dup: %s", strerror(errno));
     r->seq = 1;
     r->flags = flags;
-    return read_start(r);
+    return rpt_read_start(r);
 }
 
 int rpt_reader_trust(rpt_reader *r, const rpt_pubkey *pk) {
@@ -775,7 +767,6 @@ void rpt_reader_free(rpt_reader *r) {
     free(r->aux_off);
     for (size_t i = 0; i < r->n_segs; i++) rpt_segment_free(&r->segs[i]);
     free(r->segs);
-    rpt_buf_free(&r->seal_chunk);
     free(r->gens);
     free(r->trusted);
     rpt_work_free(&r->w);

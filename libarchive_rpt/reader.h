@@ -38,7 +38,7 @@ typedef struct rpt_seen_seg {
 
 typedef struct rpt_scan {
     uint64_t pos;          /* next chunk's offset */
-    int started, in_gen, done, stop;
+    int in_gen, done, stop;
     uint32_t gen;          /* generations completed */
     rpt_ibuilder seen;     /* every record seen so far, in order */
     rpt_seen_seg *segs;
@@ -86,7 +86,6 @@ struct rpt_reader {
     uint64_t count;
     rpt_seal seal;
     uint8_t seal_digest[RPT_DIGEST_BYTES];
-    rpt_buf seal_chunk;
     rpt_trailer trailer;
     uint64_t trailer_offset, tail_bytes;
     rpt_generation *gens;
@@ -105,6 +104,11 @@ struct rpt_reader {
 /* Caps on an INDX's lists, for random access and sequential reading. */
 #define RPT_MAX_OLDER_SEGMENTS 63
 #define RPT_MAX_AUX_CHUNKS 1535
+
+/* A reader with nothing open yet, and the start every reader shares:
+ * magic and HEAD, leaving the sequential pass just after them. */
+rpt_reader *rpt_reader_new(void);
+int rpt_read_start(rpt_reader *r);
 
 /* Reads n bytes at off (pread), or sequentially in fd mode. Returns
  * RPT_OK, RPT_E_TRUNCATED (end of data) or RPT_E_IO. */

@@ -4,6 +4,7 @@
  * each index, seal and trailer is checked against what came before. */
 #include "reader.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -761,32 +762,25 @@ int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_sum
     if (r->seq) return verify_pass(r, cb, ctx, sum);
     /* Random access: a fresh sequential pass over the same file, with the
      * same trust, from the first byte. */
-    rpt_reader *v = calloc(1, sizeof *v);
-    if (!v) return RPT_E_NOMEM;
+    rpt_reader *v = rpt_reader_new();
+    if (!v) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
     v->fd = dup(r->fd);
     v->file_size = r->file_size;
-    v->flags = 0;
-    int rc = rpt_work_init(&v->w);
-    if (v->fd < 0 || rc) {
+    if (v->fd < 0) {
         rpt_reader_free(v);
-        return rpt_seterr(r->err, RPT_E_NOMEM, "cannot start a verification pass");
+        return rpt_seterr(r->err, RPT_E_IO, "cannot start a verification pass: %s", strerror(errno));
     }
+    int rc;
     for (size_t i = 0; i < r->n_trusted; i++)
         if (rpt_reader_trust(v, &r->trusted[i])) {
             rpt_reader_free(v);
             return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
         }
-    uint8_t m[RPT_MAGIC_BYTES];
-    rpt_chunk c;
-    rc = rpt_src_read(v, 0, m, sizeof m);
-    if (!rc) rc = rpt_read_chunk(v, RPT_MAGIC_BYTES, &c);
-    if (!rc) rc = rpt_take_head(v, &c);
-    if (rc) {
+    if ((rc = rpt_read_start(v))) {
         rpt_seterr(r->err, rc, "%s", v->err);
         rpt_reader_free(v);
         return rc;
     }
-    v->scan.pos = RPT_MAGIC_BYTES + c.raw_len;
     v->scan.names_from = r;
     rc = verify_pass(v, cb, ctx, sum);
     if (rc) rpt_seterr(r->err, rc, "%s", v->err);

@@ -579,12 +579,7 @@ int rpt_writer_close(rpt_writer *w) {
     /* D covers the header, keys, dictionaries and this index's root */
     rpt_seal sl;
     memset(&sl, 0, sizeof sl);
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, 32);
-    crypto_generichash_update(&st, w->head_chunk.p, w->head_chunk.len);
-    crypto_generichash_update(&st, w->aux.p, w->aux.len);
-    crypto_generichash_update(&st, w->index_root, 32);
-    crypto_generichash_final(&st, sl.d, 32);
+    rpt_seal_d(w->head_chunk.p, w->head_chunk.len, w->aux.p, w->aux.len, w->index_root, sl.d);
     sl.generation = w->gen;
     sl.count = w->base + w->ib.n;
     memcpy(sl.prev, w->prev_seal, 32);
