@@ -180,21 +180,7 @@ setup() {
     cp a.rpt blk.rpt
     # flip the last byte of the INDX body (its marks) and fix the CRC:
     # only the block digests in the sealed index header can tell
-    python3 - blk.rpt <<'PY'
-import sys, zlib, struct
-p = sys.argv[1]
-d = bytearray(open(p, 'rb').read())
-off = 8
-while off + 12 <= len(d):
-    typ, n = d[off:off + 4], struct.unpack_from('<I', d, off + 4)[0]
-    end = off + 8 + n
-    if typ == b'INDX':
-        d[end - 1] ^= 1
-        struct.pack_into('<I', d, end, zlib.crc32(bytes(d[off:off + 4]) + bytes(d[off + 8:end])))
-        break
-    off = end + 4
-open(p, 'wb').write(d)
-PY
+    tamper blk.rpt @INDX
     run "$EXTRACT" -p k.pub -C out1 blk.rpt
     [ "$status" -eq 1 ]
     [[ "$output" == *"altered"* ]]

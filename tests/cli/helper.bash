@@ -39,15 +39,23 @@ T
     touch -d '2024-05-03 12:00:00Z' "$1/court/notice-17.txt"
 }
 
-# tamper ARCHIVE NEEDLE -- flips one bit in the first byte of NEEDLE and
-# fixes the enclosing chunk's CRC, so the framing stays intact and only
-# the signature or digest can notice.
+# tamper ARCHIVE NEEDLE [last] -- flips one bit in the first byte of the
+# first (or last) NEEDLE and fixes the enclosing chunk's CRC, so the
+# framing stays intact and only a signature or digest can notice.
+# tamper ARCHIVE @TYPE -- the same on the last byte of the first chunk
+# of that TYPE's body.
 tamper() {
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "${3:-first}" <<'PY'
 import sys, zlib, struct
-path, needle = sys.argv[1], sys.argv[2].encode()
+path, needle, which = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
 d = bytearray(open(path, 'rb').read())
-at = d.find(needle)
+if needle.startswith(b'@'):
+    off = 8
+    while d[off:off + 4] != needle[1:]:
+        off += struct.unpack_from('<I', d, off + 4)[0] + 12
+    at = off + 8 + struct.unpack_from('<I', d, off + 4)[0] - 1
+else:
+    at = d.rfind(needle) if which == 'last' else d.find(needle)
 assert at > 0, "needle not found"
 d[at] ^= 1
 off = 8
