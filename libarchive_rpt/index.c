@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int rpt_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t offset,
+int rpti_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t offset,
                uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest) {
     if (ib->n == ib->cap) {
         size_t nc = ib->cap ? ib->cap * 2 : 256;
@@ -20,7 +20,7 @@ int rpt_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t 
     rpt_ientry *e = &ib->e[ib->n];
     e->name_off = ib->names.len;
     e->name_len = name_len;
-    if (rpt_buf_put(&ib->names, name, name_len)) return RPT_E_NOMEM;
+    if (rpti_buf_put(&ib->names, name, name_len)) return RPT_E_NOMEM;
     e->offset = offset;
     e->stored = stored;
     e->size = size;
@@ -30,27 +30,27 @@ int rpt_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t 
     return RPT_OK;
 }
 
-void rpt_ib_free(rpt_ibuilder *ib) {
-    rpt_buf_free(&ib->names);
+void rpti_ib_free(rpt_ibuilder *ib) {
+    rpti_buf_free(&ib->names);
     free(ib->e);
     memset(ib, 0, sizeof *ib);
 }
 
-uint32_t rpt_name_hash(const uint8_t *name, size_t len) {
+uint32_t rpti_name_hash(const uint8_t *name, size_t len) {
     uint8_t h[32];
     crypto_generichash(h, sizeof h, name, len, NULL, 0);
-    return rpt_le32_load(h);
+    return rpti_le32_load(h);
 }
 
 static int cmp_lookup(const void *a, const void *b) {
     const uint8_t *x = a, *y = b;
-    uint32_t hx = rpt_le32_load(x), hy = rpt_le32_load(y);
+    uint32_t hx = rpti_le32_load(x), hy = rpti_le32_load(y);
     if (hx != hy) return hx < hy ? -1 : 1;
-    uint32_t px = rpt_le32_load(x + 4), py = rpt_le32_load(y + 4);
+    uint32_t px = rpti_le32_load(x + 4), py = rpti_le32_load(y + 4);
     return px < py ? -1 : px > py;
 }
 
-int rpt_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, uint64_t first,
+int rpti_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]) {
     rpt_buf data = {0};
@@ -71,46 +71,46 @@ int rpt_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, u
             break;
         }
         if (i % RPT_INDEX_MARK_EVERY == 0) marks[i / RPT_INDEX_MARK_EVERY] = (uint32_t)data.len;
-        rpt_le32_store(lk + 8 * i, rpt_name_hash(nm, e->name_len));
-        rpt_le32_store(lk + 8 * i + 4, (uint32_t)i);
-        rc = rpt_buf_str(&data, nm, e->name_len);
-        rc = rc ? rc : rpt_buf_varint(&data, e->offset);
-        rc = rc ? rc : rpt_buf_varint(&data, e->stored);
-        rc = rc ? rc : rpt_buf_varint(&data, e->size);
-        rc = rc ? rc : rpt_buf_u64(&data, (uint64_t)e->issued);
-        rc = rc ? rc : rpt_buf_put(&data, e->digest, RPT_DIGEST_BYTES);
+        rpti_le32_store(lk + 8 * i, rpti_name_hash(nm, e->name_len));
+        rpti_le32_store(lk + 8 * i + 4, (uint32_t)i);
+        rc = rpti_buf_str(&data, nm, e->name_len);
+        rc = rc ? rc : rpti_buf_varint(&data, e->offset);
+        rc = rc ? rc : rpti_buf_varint(&data, e->stored);
+        rc = rc ? rc : rpti_buf_varint(&data, e->size);
+        rc = rc ? rc : rpti_buf_u64(&data, (uint64_t)e->issued);
+        rc = rc ? rc : rpti_buf_put(&data, e->digest, RPT_DIGEST_BYTES);
     }
     uint64_t entries_len = data.len;
     if (!rc && ib->n) qsort(lk, ib->n, 8, cmp_lookup);
-    rc = rc ? rc : rpt_buf_put(&data, lk, ib->n * 8);
-    for (uint64_t j = 0; !rc && j < n_marks; j++) rc = rpt_buf_u32(&data, marks[j]);
+    rc = rc ? rc : rpti_buf_put(&data, lk, ib->n * 8);
+    for (uint64_t j = 0; !rc && j < n_marks; j++) rc = rpti_buf_u32(&data, marks[j]);
     free(lk);
     free(marks);
     /* the header, ending with a digest of each block of the data area */
     size_t nb = (data.len + RPT_INDEX_BLOCK - 1) / RPT_INDEX_BLOCK;
-    rc = rc ? rc : rpt_buf_varint(body, ib->n);
-    rc = rc ? rc : rpt_buf_varint(body, first);
-    rc = rc ? rc : rpt_buf_varint(body, n_older);
+    rc = rc ? rc : rpti_buf_varint(body, ib->n);
+    rc = rc ? rc : rpti_buf_varint(body, first);
+    rc = rc ? rc : rpti_buf_varint(body, n_older);
     for (size_t i = 0; !rc && i < n_older; i++) {
-        rc = rpt_buf_u64(body, older[i].offset);
-        rc = rc ? rc : rpt_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
+        rc = rpti_buf_u64(body, older[i].offset);
+        rc = rc ? rc : rpti_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
     }
-    rc = rc ? rc : rpt_buf_varint(body, n_aux);
-    for (size_t i = 0; !rc && i < n_aux; i++) rc = rpt_buf_u64(body, aux[i]);
-    rc = rc ? rc : rpt_buf_varint(body, entries_len);
-    rc = rc ? rc : rpt_buf_varint(body, RPT_INDEX_BLOCK);
-    rc = rc ? rc : rpt_buf_varint(body, nb);
+    rc = rc ? rc : rpti_buf_varint(body, n_aux);
+    for (size_t i = 0; !rc && i < n_aux; i++) rc = rpti_buf_u64(body, aux[i]);
+    rc = rc ? rc : rpti_buf_varint(body, entries_len);
+    rc = rc ? rc : rpti_buf_varint(body, RPT_INDEX_BLOCK);
+    rc = rc ? rc : rpti_buf_varint(body, nb);
     for (size_t b = 0; !rc && b < nb; b++) {
         uint8_t d[RPT_DIGEST_BYTES];
         size_t at = b * RPT_INDEX_BLOCK;
         size_t len = data.len - at < RPT_INDEX_BLOCK ? data.len - at : RPT_INDEX_BLOCK;
         crypto_generichash(d, sizeof d, data.p + at, len, NULL, 0);
-        rc = rpt_buf_put(body, d, sizeof d);
+        rc = rpti_buf_put(body, d, sizeof d);
     }
     if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
     /* the data area is handed over, not copied: at a million records it
      * is some 100 MB */
-    if (rc) rpt_buf_free(&data);
+    if (rc) rpti_buf_free(&data);
     else *data_out = data;
     return rc;
 }
@@ -124,20 +124,20 @@ static int parse_header(rpt_segment *s, const uint8_t *p, size_t have, uint32_t 
                         size_t *h_len) {
     rpt_cur c = {p, have, 0};
     uint64_t n_older, n_aux, bs, nb;
-    int rc = rpt_cur_varint(&c, &s->n);
-    rc = rc ? rc : rpt_cur_varint(&c, &s->first);
-    rc = rc ? rc : rpt_cur_varint(&c, &n_older);
+    int rc = rpti_cur_varint(&c, &s->n);
+    rc = rc ? rc : rpti_cur_varint(&c, &s->first);
+    rc = rc ? rc : rpti_cur_varint(&c, &n_older);
     if (rc) return rc;
     if (n_older > body_len / 40) return RPT_E_FORMAT;
     if (c.len - c.pos < n_older * 40) return RPT_E_TRUNCATED;
     c.pos += (size_t)n_older * 40;
-    if ((rc = rpt_cur_varint(&c, &n_aux))) return rc;
+    if ((rc = rpti_cur_varint(&c, &n_aux))) return rc;
     if (n_aux > body_len / 8) return RPT_E_FORMAT;
     if (c.len - c.pos < n_aux * 8) return RPT_E_TRUNCATED;
     c.pos += (size_t)n_aux * 8;
-    rc = rpt_cur_varint(&c, &s->entries_len);
-    rc = rc ? rc : rpt_cur_varint(&c, &bs);
-    rc = rc ? rc : rpt_cur_varint(&c, &nb);
+    rc = rpti_cur_varint(&c, &s->entries_len);
+    rc = rc ? rc : rpti_cur_varint(&c, &bs);
+    rc = rc ? rc : rpti_cur_varint(&c, &nb);
     if (rc) return rc;
     if (bs < RPT_INDEX_BLOCK_MIN || bs > RPT_INDEX_BLOCK_MAX || nb > body_len / 32)
         return RPT_E_FORMAT;
@@ -156,9 +156,9 @@ static int parse_header(rpt_segment *s, const uint8_t *p, size_t have, uint32_t 
     /* the lists, now that they are known to be there */
     rpt_cur l = {p, have, 0};
     uint64_t skip;
-    (void)rpt_cur_varint(&l, &skip);
-    (void)rpt_cur_varint(&l, &skip);
-    (void)rpt_cur_varint(&l, &skip);
+    (void)rpti_cur_varint(&l, &skip);
+    (void)rpti_cur_varint(&l, &skip);
+    (void)rpti_cur_varint(&l, &skip);
     s->older = calloc(n_older ? n_older : 1, sizeof *s->older);
     s->aux = calloc(n_aux ? n_aux : 1, sizeof *s->aux);
     s->bdig = malloc((nb ? nb : 1) * RPT_DIGEST_BYTES);
@@ -167,25 +167,25 @@ static int parse_header(rpt_segment *s, const uint8_t *p, size_t have, uint32_t 
     s->n_older = (size_t)n_older;
     for (size_t i = 0; i < s->n_older; i++) {
         const uint8_t *d;
-        (void)rpt_cur_u64(&l, &s->older[i].offset);
-        (void)rpt_cur_bytes(&l, RPT_DIGEST_BYTES, &d);
+        (void)rpti_cur_u64(&l, &s->older[i].offset);
+        (void)rpti_cur_bytes(&l, RPT_DIGEST_BYTES, &d);
         memcpy(s->older[i].root, d, RPT_DIGEST_BYTES);
     }
-    (void)rpt_cur_varint(&l, &skip);
+    (void)rpti_cur_varint(&l, &skip);
     s->n_aux = (size_t)n_aux;
-    for (size_t i = 0; i < s->n_aux; i++) (void)rpt_cur_u64(&l, &s->aux[i]);
+    for (size_t i = 0; i < s->n_aux; i++) (void)rpti_cur_u64(&l, &s->aux[i]);
     memcpy(s->bdig, p + *h_len - (size_t)nb * 32, (size_t)nb * 32);
     crypto_generichash(s->root, RPT_DIGEST_BYTES, p, *h_len, NULL, 0);
     return RPT_OK;
 }
 
 static int header_err(int rc, uint64_t off, char *err) {
-    if (rc == RPT_E_NOMEM) return rpt_seterr(err, rc, "out of memory");
-    return rpt_seterr(err, rc == RPT_E_LIMIT ? RPT_E_LIMIT : RPT_E_FORMAT,
+    if (rc == RPT_E_NOMEM) return rpti_seterr(err, rc, "out of memory");
+    return rpti_seterr(err, rc == RPT_E_LIMIT ? RPT_E_LIMIT : RPT_E_FORMAT,
                       "index chunk at offset %llu: its header is malformed", (unsigned long long)off);
 }
 
-int rpt_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_len, char *err) {
+int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_len, char *err) {
     memset(s, 0, sizeof *s);
     s->offset = chunk_off;
     s->body_len = body_len;
@@ -197,7 +197,7 @@ int rpt_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_l
     int rc = p ? RPT_OK : RPT_E_NOMEM;
     for (;;) {
         if (!rc && have && pread(fd, p, have, (off_t)(chunk_off + 8)) != (ssize_t)have)
-            rc = rpt_seterr(err, RPT_E_IO, "cannot read the index at offset %llu",
+            rc = rpti_seterr(err, RPT_E_IO, "cannot read the index at offset %llu",
                             (unsigned long long)chunk_off);
         if (rc) break;
         free(s->older);
@@ -283,12 +283,12 @@ static int entry_at(rpt_segment *s, uint64_t pos, rpt_ient *out, uint64_t *end) 
     if (rc) return rc;
     rpt_cur c = {s->scratch, len, 0};
     uint64_t is = 0;
-    rc = rpt_cur_str(&c, RPT_NAME_MAX, &out->name, &out->name_len);
-    rc = rc ? rc : rpt_cur_varint(&c, &out->offset);
-    rc = rc ? rc : rpt_cur_varint(&c, &out->stored);
-    rc = rc ? rc : rpt_cur_varint(&c, &out->size);
-    rc = rc ? rc : rpt_cur_u64(&c, &is);
-    rc = rc ? rc : rpt_cur_bytes(&c, RPT_DIGEST_BYTES, &out->digest);
+    rc = rpti_cur_str(&c, RPT_NAME_MAX, &out->name, &out->name_len);
+    rc = rc ? rc : rpti_cur_varint(&c, &out->offset);
+    rc = rc ? rc : rpti_cur_varint(&c, &out->stored);
+    rc = rc ? rc : rpti_cur_varint(&c, &out->size);
+    rc = rc ? rc : rpti_cur_u64(&c, &is);
+    rc = rc ? rc : rpti_cur_bytes(&c, RPT_DIGEST_BYTES, &out->digest);
     out->issued = (int64_t)is;
     if (end) *end = pos + c.pos;
     return rc ? RPT_E_FORMAT : RPT_OK;
@@ -297,11 +297,11 @@ static int entry_at(rpt_segment *s, uint64_t pos, rpt_ient *out, uint64_t *end) 
 static int u32_at(rpt_segment *s, uint64_t off, uint32_t *v) {
     uint8_t b[4];
     int rc = data_read(s, off, 4, b);
-    if (!rc) *v = rpt_le32_load(b);
+    if (!rc) *v = rpti_le32_load(b);
     return rc;
 }
 
-int rpt_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out) {
+int rpti_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out) {
     if (k >= s->n) return RPT_E_NOTFOUND;
     uint64_t pos, end;
     int rc;
@@ -323,8 +323,8 @@ int rpt_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out) {
     return RPT_OK;
 }
 
-int rpt_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k) {
-    uint32_t h = rpt_name_hash(name, len), v;
+int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k) {
+    uint32_t h = rpti_name_hash(name, len), v;
     uint64_t lk = s->entries_len;
     size_t lo = 0, hi = (size_t)s->n;
     int rc;
@@ -340,7 +340,7 @@ int rpt_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *
         if ((rc = u32_at(s, lk + 8 * (uint64_t)lo + 4, &num))) return rc;
         rpt_ient e;
         if (num >= s->n) continue; /* a bad slot is no match; verify says so */
-        if ((rc = rpt_segment_entry(s, num, &e))) {
+        if ((rc = rpti_segment_entry(s, num, &e))) {
             if (rc == RPT_E_FORMAT) continue;
             return rc;
         }
@@ -352,7 +352,7 @@ int rpt_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *
     return RPT_E_NOTFOUND;
 }
 
-int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
+int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
                       char *err) {
     memset(s, 0, sizeof *s);
     s->offset = chunk_off;
@@ -367,7 +367,7 @@ int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t 
         size_t bl = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
         crypto_generichash(d, sizeof d, s->data + at, bl, NULL, 0);
         if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0)
-            return rpt_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
+            return rpti_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
                               (unsigned long long)chunk_off, b);
     }
     /* entries in order, each name safe; the marks where they belong */
@@ -376,7 +376,7 @@ int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t 
     if (!pos || !seen) {
         free(pos);
         free(seen);
-        return rpt_seterr(err, RPT_E_NOMEM, "out of memory");
+        return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
     }
     uint64_t p = 0;
     rc = RPT_OK;
@@ -384,28 +384,28 @@ int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t 
         rpt_ient e;
         pos[k] = (uint32_t)p;
         if (entry_at(s, p, &e, &p) || rpt_name_check((const char *)e.name, e.name_len))
-            rc = rpt_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
+            rc = rpti_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
                             (unsigned long long)(s->first + k));
         else if (k % RPT_INDEX_MARK_EVERY == 0 &&
-                 rpt_le32_load(s->data + s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY)) != pos[k])
-            rc = rpt_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
+                 rpti_le32_load(s->data + s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY)) != pos[k])
+            rc = rpti_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
                             (unsigned long long)(k / RPT_INDEX_MARK_EVERY));
     }
     if (!rc && p != s->entries_len)
-        rc = rpt_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
+        rc = rpti_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
                         (unsigned long long)(s->entries_len - p));
     /* the lookup table names each entry once, sorted, with its hash */
     const uint8_t *lk = s->data + s->entries_len;
     for (uint64_t k = 0; !rc && k < s->n; k++) {
         const uint8_t *l = lk + 8 * k;
-        uint32_t num = rpt_le32_load(l + 4);
+        uint32_t num = rpti_le32_load(l + 4);
         rpt_ient e;
         if (num >= s->n || seen[num])
-            rc = rpt_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
+            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
         else if (k && cmp_lookup(l - 8, l) >= 0)
-            rc = rpt_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
-        else if (entry_at(s, pos[num], &e, NULL) || rpt_name_hash(e.name, e.name_len) != rpt_le32_load(l))
-            rc = rpt_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
+            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
+        else if (entry_at(s, pos[num], &e, NULL) || rpti_name_hash(e.name, e.name_len) != rpti_le32_load(l))
+            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
                             (unsigned long long)k);
         else
             seen[num] = 1;
@@ -415,7 +415,7 @@ int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t 
     return rc;
 }
 
-void rpt_segment_free(rpt_segment *s) {
+void rpti_segment_free(rpt_segment *s) {
     for (size_t b = 0; s->blk && b < s->nb; b++) free(s->blk[b]);
     free(s->blk);
     free(s->bdig);
@@ -425,16 +425,16 @@ void rpt_segment_free(rpt_segment *s) {
 }
 
 /* ----- seal and trailer ----- */
-void rpt_seal_message(uint8_t msg[108], const uint8_t archive_id[16], const rpt_seal *s) {
+void rpti_seal_message(uint8_t msg[108], const uint8_t archive_id[16], const rpt_seal *s) {
     memcpy(msg, RPT_SEAL_PREFIX, RPT_PREFIX_BYTES);
     memcpy(msg + 16, archive_id, 16);
-    rpt_le32_store(msg + 32, s->generation);
-    rpt_le64_store(msg + 36, s->count);
+    rpti_le32_store(msg + 32, s->generation);
+    rpti_le64_store(msg + 36, s->count);
     memcpy(msg + 44, s->d, 32);
     memcpy(msg + 76, s->prev, 32);
 }
 
-void rpt_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t aux_len,
+void rpti_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t aux_len,
                 const uint8_t root[RPT_DIGEST_BYTES], uint8_t d[RPT_DIGEST_BYTES]) {
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, RPT_DIGEST_BYTES);
@@ -444,21 +444,21 @@ void rpt_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t
     crypto_generichash_final(&st, d, RPT_DIGEST_BYTES);
 }
 
-int rpt_seal_encode(rpt_buf *b, const rpt_seal *s) {
+int rpti_seal_encode(rpt_buf *b, const rpt_seal *s) {
     uint8_t body[RPT_SEAL_BODY];
-    rpt_le32_store(body, s->generation);
-    rpt_le64_store(body + 4, s->count);
+    rpti_le32_store(body, s->generation);
+    rpti_le64_store(body + 4, s->count);
     memcpy(body + 12, s->d, 32);
     memcpy(body + 44, s->prev, 32);
     memcpy(body + 76, s->key_id, 8);
     memcpy(body + 84, s->sig, 64);
-    return rpt_chunk_put(b, RPT_T_SEAL, body, sizeof body);
+    return rpti_chunk_put(b, RPT_T_SEAL, body, sizeof body);
 }
 
-int rpt_seal_parse(const uint8_t *body, size_t len, rpt_seal *s) {
+int rpti_seal_parse(const uint8_t *body, size_t len, rpt_seal *s) {
     if (len < RPT_SEAL_BODY) return RPT_E_FORMAT;
-    s->generation = rpt_le32_load(body);
-    s->count = rpt_le64_load(body + 4);
+    s->generation = rpti_le32_load(body);
+    s->count = rpti_le64_load(body + 4);
     memcpy(s->d, body + 12, 32);
     memcpy(s->prev, body + 44, 32);
     memcpy(s->key_id, body + 76, 8);
@@ -466,22 +466,22 @@ int rpt_seal_parse(const uint8_t *body, size_t len, rpt_seal *s) {
     return s->generation == 0 ? RPT_E_FORMAT : RPT_OK;
 }
 
-int rpt_trailer_encode(rpt_buf *b, const rpt_trailer *t) {
+int rpti_trailer_encode(rpt_buf *b, const rpt_trailer *t) {
     uint8_t body[RPT_TRAILER_BODY];
-    rpt_le64_store(body, t->index_offset);
-    rpt_le64_store(body + 8, t->seal_offset);
-    rpt_le64_store(body + 16, t->prev_trailer);
-    rpt_le32_store(body + 24, t->generation);
-    rpt_le64_store(body + 28, t->count);
-    return rpt_chunk_put(b, RPT_T_TRLR, body, sizeof body);
+    rpti_le64_store(body, t->index_offset);
+    rpti_le64_store(body + 8, t->seal_offset);
+    rpti_le64_store(body + 16, t->prev_trailer);
+    rpti_le32_store(body + 24, t->generation);
+    rpti_le64_store(body + 28, t->count);
+    return rpti_chunk_put(b, RPT_T_TRLR, body, sizeof body);
 }
 
-int rpt_trailer_parse(const uint8_t *body, size_t len, rpt_trailer *t) {
+int rpti_trailer_parse(const uint8_t *body, size_t len, rpt_trailer *t) {
     if (len != RPT_TRAILER_BODY) return RPT_E_FORMAT;
-    t->index_offset = rpt_le64_load(body);
-    t->seal_offset = rpt_le64_load(body + 8);
-    t->prev_trailer = rpt_le64_load(body + 16);
-    t->generation = rpt_le32_load(body + 24);
-    t->count = rpt_le64_load(body + 28);
+    t->index_offset = rpti_le64_load(body);
+    t->seal_offset = rpti_le64_load(body + 8);
+    t->prev_trailer = rpti_le64_load(body + 16);
+    t->generation = rpti_le32_load(body + 24);
+    t->count = rpti_le64_load(body + 28);
     return t->generation == 0 ? RPT_E_FORMAT : RPT_OK;
 }

@@ -19,9 +19,9 @@ typedef struct rpt_ibuilder {
     size_t n, cap;
 } rpt_ibuilder;
 
-int rpt_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t offset,
+int rpti_ib_add(rpt_ibuilder *ib, const uint8_t *name, size_t name_len, uint64_t offset,
                uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest);
-void rpt_ib_free(rpt_ibuilder *ib);
+void rpti_ib_free(rpt_ibuilder *ib);
 
 typedef struct rpt_segref {
     uint64_t offset;
@@ -39,12 +39,12 @@ typedef struct rpt_segref {
  * header is appended to head, and its data area is given in *data (the
  * caller frees it); the body is head then data. Gives the root:
  * BLAKE2b-256 of the header (spec 4.6). */
-int rpt_index_encode(rpt_buf *head, rpt_buf *data, const rpt_ibuilder *ib, uint64_t first,
+int rpti_index_encode(rpt_buf *head, rpt_buf *data, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]);
 
 /* The lookup hash of a name: BLAKE2b-256's first four bytes, little-endian. */
-uint32_t rpt_name_hash(const uint8_t *name, size_t len);
+uint32_t rpti_name_hash(const uint8_t *name, size_t len);
 
 /* A parsed segment. Its data area (entries, lookup, marks) is either all
  * in memory (data) or read block by block from fd on demand, each block
@@ -84,24 +84,24 @@ typedef struct rpt_ient {
 
 /* Opens the INDX whose body (body_len bytes) starts at file offset
  * body_off: reads and parses its header only, and computes the root. */
-int rpt_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_len,
+int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_len,
                      char *err);
 
 /* Parses a whole INDX body in memory (not copied: it must outlive s)
  * and checks all of it: every block digest, every entry and name, the
  * marks and the lookup table. */
-int rpt_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
+int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
                       char *err);
 
-void rpt_segment_free(rpt_segment *s);
+void rpti_segment_free(rpt_segment *s);
 
 /* Entry k. Returns RPT_OK, RPT_E_NOTFOUND (k out of range), RPT_E_FORMAT
  * (a malformed entry or unsafe name), RPT_E_DIGEST (a block does not
  * match its digest), RPT_E_IO or RPT_E_NOMEM. */
-int rpt_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out);
+int rpti_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out);
 
 /* Finds name; RPT_OK with *k, RPT_E_NOTFOUND, or an error as above. */
-int rpt_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k);
+int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k);
 
 /* ----- seal and trailer ----- */
 typedef struct rpt_seal {
@@ -119,14 +119,14 @@ typedef struct rpt_trailer {
     uint64_t count;
 } rpt_trailer;
 
-void rpt_seal_message(uint8_t msg[108], const uint8_t archive_id[16], const rpt_seal *s);
+void rpti_seal_message(uint8_t msg[108], const uint8_t archive_id[16], const rpt_seal *s);
 /* The seal's D (spec 5.3): BLAKE2b-256 of the HEAD chunk, the KEYS and
  * DICT chunks in order, and the root of the generation's INDX. */
-void rpt_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t aux_len,
+void rpti_seal_d(const uint8_t *head, size_t head_len, const uint8_t *aux, size_t aux_len,
                 const uint8_t root[RPT_DIGEST_BYTES], uint8_t d[RPT_DIGEST_BYTES]);
-int rpt_seal_encode(rpt_buf *b, const rpt_seal *s);   /* the whole chunk */
-int rpt_seal_parse(const uint8_t *body, size_t len, rpt_seal *s);
-int rpt_trailer_encode(rpt_buf *b, const rpt_trailer *t); /* the whole chunk */
-int rpt_trailer_parse(const uint8_t *body, size_t len, rpt_trailer *t);
+int rpti_seal_encode(rpt_buf *b, const rpt_seal *s);   /* the whole chunk */
+int rpti_seal_parse(const uint8_t *body, size_t len, rpt_seal *s);
+int rpti_trailer_encode(rpt_buf *b, const rpt_trailer *t); /* the whole chunk */
+int rpti_trailer_parse(const uint8_t *body, size_t len, rpt_trailer *t);
 
 #endif

@@ -1,5 +1,8 @@
 /* internal.h -- what the library's modules share and callers never see:
- * byte helpers, growable buffers, the chunk vocabulary and the key struct. */
+ * byte helpers, growable buffers, the chunk vocabulary and the key struct.
+ * Functions shared between modules are named rpti_*, so that rpt_* is the
+ * public API alone: a program linking the static library cannot collide
+ * with them by accident, and `nm` tells the two apart at a glance. */
 #ifndef RPT_INTERNAL_H
 #define RPT_INTERNAL_H
 
@@ -10,7 +13,7 @@
 #include <stdio.h>
 
 /* ----- magic, chunk types, caps (spec/FORMAT.md sections 2-3) ----- */
-extern const uint8_t rpt_magic[RPT_MAGIC_BYTES];
+extern const uint8_t rpti_magic[RPT_MAGIC_BYTES];
 
 #define RPT_TYPE(a, b, c, d)                                                   \
     ((uint32_t)(uint8_t)(a) | (uint32_t)(uint8_t)(b) << 8 |                    \
@@ -35,30 +38,30 @@ extern const uint8_t rpt_magic[RPT_MAGIC_BYTES];
 
 /* Cap on a chunk body of the given type; 0 for an unknown type that is
  * critical (must stop). */
-uint32_t rpt_chunk_cap(uint32_t type);
-int rpt_chunk_type_valid(uint32_t type);   /* four ASCII letters */
-int rpt_chunk_is_critical(uint32_t type);  /* first letter upper case */
-void rpt_type_str(uint32_t type, char out[5]); /* printable, '?' for others */
+uint32_t rpti_chunk_cap(uint32_t type);
+int rpti_chunk_type_valid(uint32_t type);   /* four ASCII letters */
+int rpti_chunk_is_critical(uint32_t type);  /* first letter upper case */
+void rpti_type_str(uint32_t type, char out[5]); /* printable, '?' for others */
 
 /* ----- little-endian and LEB128 helpers ----- */
-static inline void rpt_le16_store(uint8_t *p, uint16_t v) {
+static inline void rpti_le16_store(uint8_t *p, uint16_t v) {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
-static inline void rpt_le32_store(uint8_t *p, uint32_t v) {
+static inline void rpti_le32_store(uint8_t *p, uint32_t v) {
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline void rpt_le64_store(uint8_t *p, uint64_t v) {
+static inline void rpti_le64_store(uint8_t *p, uint64_t v) {
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline uint16_t rpt_le16_load(const uint8_t *p) {
+static inline uint16_t rpti_le16_load(const uint8_t *p) {
     return (uint16_t)(p[0] | p[1] << 8);
 }
-static inline uint32_t rpt_le32_load(const uint8_t *p) {
+static inline uint32_t rpti_le32_load(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
            (uint32_t)p[3] << 24;
 }
-static inline uint64_t rpt_le64_load(const uint8_t *p) {
+static inline uint64_t rpti_le64_load(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
     return v;
@@ -69,14 +72,14 @@ typedef struct rpt_buf {
     uint8_t *p;
     size_t len, cap;
 } rpt_buf;
-int rpt_buf_reserve(rpt_buf *b, size_t extra);     /* RPT_OK / RPT_E_NOMEM */
-int rpt_buf_put(rpt_buf *b, const void *p, size_t n);
-int rpt_buf_u8(rpt_buf *b, uint8_t v);
-int rpt_buf_u32(rpt_buf *b, uint32_t v);
-int rpt_buf_u64(rpt_buf *b, uint64_t v);
-int rpt_buf_varint(rpt_buf *b, uint64_t v);
-int rpt_buf_str(rpt_buf *b, const void *s, size_t n); /* varint length + bytes */
-void rpt_buf_free(rpt_buf *b);
+int rpti_buf_reserve(rpt_buf *b, size_t extra);     /* RPT_OK / RPT_E_NOMEM */
+int rpti_buf_put(rpt_buf *b, const void *p, size_t n);
+int rpti_buf_u8(rpt_buf *b, uint8_t v);
+int rpti_buf_u32(rpt_buf *b, uint32_t v);
+int rpti_buf_u64(rpt_buf *b, uint64_t v);
+int rpti_buf_varint(rpt_buf *b, uint64_t v);
+int rpti_buf_str(rpt_buf *b, const void *s, size_t n); /* varint length + bytes */
+void rpti_buf_free(rpt_buf *b);
 
 /* A bounds-checked cursor over bytes that came from a file. Every getter
  * returns RPT_OK, RPT_E_TRUNCATED (runs past the end) or RPT_E_FORMAT
@@ -85,26 +88,26 @@ typedef struct rpt_cur {
     const uint8_t *p;
     size_t len, pos;
 } rpt_cur;
-int rpt_cur_u8(rpt_cur *c, uint8_t *v);
-int rpt_cur_u32(rpt_cur *c, uint32_t *v);
-int rpt_cur_u64(rpt_cur *c, uint64_t *v);
-int rpt_cur_varint(rpt_cur *c, uint64_t *v);
-int rpt_cur_bytes(rpt_cur *c, size_t n, const uint8_t **p);
+int rpti_cur_u8(rpt_cur *c, uint8_t *v);
+int rpti_cur_u32(rpt_cur *c, uint32_t *v);
+int rpti_cur_u64(rpt_cur *c, uint64_t *v);
+int rpti_cur_varint(rpt_cur *c, uint64_t *v);
+int rpti_cur_bytes(rpt_cur *c, size_t n, const uint8_t **p);
 /* varint length (<= cap, else RPT_E_LIMIT) then that many bytes */
-int rpt_cur_str(rpt_cur *c, size_t cap, const uint8_t **p, size_t *n);
+int rpti_cur_str(rpt_cur *c, size_t cap, const uint8_t **p, size_t *n);
 
-size_t rpt_varint_encode(uint8_t out[10], uint64_t v);
+size_t rpti_varint_encode(uint8_t out[10], uint64_t v);
 
 /* ----- errors on handles ----- */
 #define RPT_ERRLEN 512
 /* Formats a detail string into buf (RPT_ERRLEN bytes) and returns code. */
-int rpt_seterr(char *buf, int code, const char *fmt, ...)
+int rpti_seterr(char *buf, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 /* Copies a detail into a caller's (err, errlen), which may be NULL. */
-int rpt_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...)
+int rpti_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -117,7 +120,7 @@ struct rpt_seckey {
 };
 
 /* ----- names and text ----- */
-int rpt_utf8_valid(const uint8_t *s, size_t n);
+int rpti_utf8_valid(const uint8_t *s, size_t n);
 
 /* ----- record body (record.c) ----- */
 typedef struct rpt_recinfo {
@@ -140,23 +143,23 @@ typedef struct rpt_recinfo {
 } rpt_recinfo;
 
 /* Encodes a record's metadata section (spec 4.5) into b. */
-int rpt_record_meta_encode(rpt_buf *b, const rpt_record_info *info,
+int rpti_record_meta_encode(rpt_buf *b, const rpt_record_info *info,
                            uint64_t size, char *err);
 /* Parses a RECD body. Returns RPT_OK, RPT_E_FORMAT, RPT_E_TRUNCATED,
  * RPT_E_LIMIT or RPT_E_NAME, with a detail in err. */
-int rpt_record_parse(const uint8_t *body, size_t len, rpt_recinfo *ri, char *err);
+int rpti_record_parse(const uint8_t *body, size_t len, rpt_recinfo *ri, char *err);
 /* The 80-byte message a record signature covers. */
-void rpt_record_sigmsg(uint8_t msg[80], const uint8_t *meta, size_t meta_len,
+void rpti_record_sigmsg(uint8_t msg[80], const uint8_t *meta, size_t meta_len,
                        const uint8_t *payload, size_t payload_len);
 
 /* ----- chunk bytes (chunk.c) ----- */
 /* Appends a whole chunk (header, body, CRC) to b. */
-int rpt_chunk_put(rpt_buf *b, uint32_t type, const uint8_t *body, size_t len);
+int rpti_chunk_put(rpt_buf *b, uint32_t type, const uint8_t *body, size_t len);
 /* CRC of a chunk: crc32 over type then body. */
-uint32_t rpt_chunk_crc(uint32_t type, const uint8_t *body, size_t len);
+uint32_t rpti_chunk_crc(uint32_t type, const uint8_t *body, size_t len);
 
 /* writer.c: an ancillary chunk (lower-case first letter) for tests. */
-int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len);
+int rpti_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len);
 
 
 #endif

@@ -86,16 +86,16 @@ static int find_b64(const char *text, size_t len, const char **b64,
     const char *p = text, *end = text + len, *line;
     size_t n;
     if (memchr(text, '\0', len))
-        return rpt_seterr_user(err, errlen, RPT_E_KEY,
+        return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                "%s: contains a NUL byte", what);
     do {
         if (!next_line(&p, end, &line, &n))
-            return rpt_seterr_user(err, errlen, RPT_E_KEY, "%s: empty", what);
+            return rpti_seterr_user(err, errlen, RPT_E_KEY, "%s: empty", what);
     } while (n == 0);
     size_t cl = sizeof pub_comment_prefix - 2; /* "untrusted comment:" */
     if (n >= cl && memcmp(line, pub_comment_prefix, cl) == 0) {
         if (!next_line(&p, end, &line, &n) || n == 0)
-            return rpt_seterr_user(err, errlen, RPT_E_KEY,
+            return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                    "%s: no key line after the comment", what);
     }
     *b64 = line;
@@ -104,7 +104,7 @@ static int find_b64(const char *text, size_t len, const char **b64,
     size_t rn;
     while (next_line(&p, end, &rest, &rn))
         if (rn)
-            return rpt_seterr_user(err, errlen, RPT_E_KEY,
+            return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                    "%s: unexpected text after the key line",
                                    what);
     return RPT_OK;
@@ -118,7 +118,7 @@ static int decode_b64(uint8_t *out, size_t want, const char *b64, size_t n,
     /* A base64 text longer than want's encoding cannot be right; refusing
      * it first keeps sodium from decoding a long line for nothing. */
     if (n != sodium_base64_ENCODED_LEN(want, sodium_base64_VARIANT_ORIGINAL) - 1)
-        return rpt_seterr_user(err, errlen, RPT_E_KEY,
+        return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                "%s: the key line has %zu characters, "
                                "expected %zu", what, n,
                                (size_t)sodium_base64_ENCODED_LEN(
@@ -126,7 +126,7 @@ static int decode_b64(uint8_t *out, size_t want, const char *b64, size_t n,
     if (sodium_base642bin(out, want, b64, n, NULL, &got, &stop,
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         stop != b64 + n || got != want)
-        return rpt_seterr_user(err, errlen, RPT_E_KEY,
+        return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                "%s: the key line is not valid base64 of %zu "
                                "bytes", what, want);
     return RPT_OK;
@@ -136,7 +136,7 @@ static int decode_b64(uint8_t *out, size_t want, const char *b64, size_t n,
 int rpt_pubkey_parse(const char *text, size_t len, rpt_pubkey *out, char *err,
                      size_t errlen) {
     if (!text || !out)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG, "public key: no input");
+        return rpti_seterr_user(err, errlen, RPT_E_ARG, "public key: no input");
     const char *b64;
     size_t n;
     uint8_t raw[PK_BYTES];
@@ -145,7 +145,7 @@ int rpt_pubkey_parse(const char *text, size_t len, rpt_pubkey *out, char *err,
     rc = decode_b64(raw, sizeof raw, b64, n, "public key", err, errlen);
     if (rc) return rc;
     if (raw[0] != 'E' || raw[1] != 'd')
-        return rpt_seterr_user(err, errlen, RPT_E_KEY,
+        return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                "public key: algorithm 0x%02X%02X is not "
                                "Ed25519 ('Ed')", raw[0], raw[1]);
     memcpy(out->id, raw + 2, RPT_KEY_ID_BYTES);
@@ -160,13 +160,13 @@ static int read_keyfile(const char *path, char *buf, size_t *len,
                         char *err, size_t errlen) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return rpt_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
+        return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
                                strerror(errno));
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
         st.st_size > (off_t)KEYFILE_MAX) {
         close(fd);
-        return rpt_seterr_user(err, errlen, RPT_E_KEY,
+        return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                "%s: %lld bytes is too big for a key file "
                                "(at most %u)", path, (long long)st.st_size,
                                KEYFILE_MAX);
@@ -178,7 +178,7 @@ static int read_keyfile(const char *path, char *buf, size_t *len,
             if (errno == EINTR) continue;
             int e = errno;
             close(fd);
-            return rpt_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
+            return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
                                    strerror(e));
         }
         if (r == 0) break;
@@ -186,7 +186,7 @@ static int read_keyfile(const char *path, char *buf, size_t *len,
     }
     close(fd);
     if (got > KEYFILE_MAX)
-        return rpt_seterr_user(err, errlen, RPT_E_KEY,
+        return rpti_seterr_user(err, errlen, RPT_E_KEY,
                                "%s: too big for a key file (at most %u bytes)",
                                path, KEYFILE_MAX);
     *len = got;
@@ -196,7 +196,7 @@ static int read_keyfile(const char *path, char *buf, size_t *len,
 int rpt_pubkey_load(const char *path, rpt_pubkey *out, char *err,
                     size_t errlen) {
     if (!path || !out)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG, "public key: no path");
+        return rpti_seterr_user(err, errlen, RPT_E_ARG, "public key: no path");
     char buf[KEYFILE_MAX + 1];
     size_t len;
     int rc = read_keyfile(path, buf, &len, err, errlen);
@@ -204,7 +204,7 @@ int rpt_pubkey_load(const char *path, rpt_pubkey *out, char *err,
     char detail[RPT_ERRLEN];
     rc = rpt_pubkey_parse(buf, len, out, detail, sizeof detail);
     if (rc)
-        return rpt_seterr_user(err, errlen, rc, "%s: %s", path, detail);
+        return rpti_seterr_user(err, errlen, rc, "%s: %s", path, detail);
     return RPT_OK;
 }
 
@@ -217,7 +217,7 @@ static int read_seckey_raw(const char *path, uint8_t *raw, char *err,
                            size_t errlen) {
     char *text = sodium_malloc(KEYFILE_MAX + 1);
     if (!text)
-        return rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+        return rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
     size_t len = 0;
     char detail[RPT_ERRLEN];
     const char *b64;
@@ -229,23 +229,23 @@ static int read_seckey_raw(const char *path, uint8_t *raw, char *err,
         rc = decode_b64(raw, SK_BYTES, b64, n, "secret key", detail,
                         sizeof detail);
     if (rc) {
-        rpt_seterr_user(err, errlen, rc, "%s: %s", path, detail);
+        rpti_seterr_user(err, errlen, rc, "%s: %s", path, detail);
         goto out;
     }
     if (raw[0] != 'E' || raw[1] != 'd') {
-        rc = rpt_seterr_user(err, errlen, RPT_E_KEY,
+        rc = rpti_seterr_user(err, errlen, RPT_E_KEY,
                              "%s: signature algorithm 0x%02X%02X is not "
                              "Ed25519 ('Ed')", path, raw[0], raw[1]);
         goto out;
     }
     if (!((raw[2] == 'S' && raw[3] == 'c') || (raw[2] == 0 && raw[3] == 0))) {
-        rc = rpt_seterr_user(err, errlen, RPT_E_KEY,
+        rc = rpti_seterr_user(err, errlen, RPT_E_KEY,
                              "%s: key derivation 0x%02X%02X is neither "
                              "scrypt ('Sc') nor none", path, raw[2], raw[3]);
         goto out;
     }
     if (raw[4] != 'B' || raw[5] != '2') {
-        rc = rpt_seterr_user(err, errlen, RPT_E_KEY,
+        rc = rpti_seterr_user(err, errlen, RPT_E_KEY,
                              "%s: checksum algorithm 0x%02X%02X is not "
                              "BLAKE2b ('B2')", path, raw[4], raw[5]);
         goto out;
@@ -258,13 +258,13 @@ out:
 int rpt_seckey_is_encrypted(const char *path, int *encrypted, char *err,
                             size_t errlen) {
     if (!path || !encrypted)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG, "secret key: no path");
+        return rpti_seterr_user(err, errlen, RPT_E_ARG, "secret key: no path");
     if (sodium_init() < 0)
-        return rpt_seterr_user(err, errlen, RPT_E_CRYPTO,
+        return rpti_seterr_user(err, errlen, RPT_E_CRYPTO,
                                "cannot initialise libsodium");
     uint8_t *raw = sodium_malloc(SK_BYTES);
     if (!raw)
-        return rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+        return rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
     int rc = read_seckey_raw(path, raw, err, errlen);
     if (!rc) *encrypted = raw[2] == 'S';
     sodium_free(raw);
@@ -303,16 +303,16 @@ static int kdf_xor(uint8_t *block, const char *pass, size_t passlen,
 int rpt_seckey_load(const char *path, const char *passphrase, size_t passlen,
                     rpt_seckey **out, char *err, size_t errlen) {
     if (!out)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG, "secret key: no output");
+        return rpti_seterr_user(err, errlen, RPT_E_ARG, "secret key: no output");
     *out = NULL;
     if (!path)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG, "secret key: no path");
+        return rpti_seterr_user(err, errlen, RPT_E_ARG, "secret key: no path");
     if (sodium_init() < 0)
-        return rpt_seterr_user(err, errlen, RPT_E_CRYPTO,
+        return rpti_seterr_user(err, errlen, RPT_E_CRYPTO,
                                "cannot initialise libsodium");
     uint8_t *raw = sodium_malloc(SK_BYTES);
     if (!raw)
-        return rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+        return rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
     rpt_seckey *k = NULL;
     uint8_t chk[CHK_BYTES];
     uint8_t pk[crypto_sign_PUBLICKEYBYTES];
@@ -323,10 +323,10 @@ int rpt_seckey_load(const char *path, const char *passphrase, size_t passlen,
     const uint8_t *id = block, *sk = block + 8, *stored = block + 72;
     int encrypted = raw[2] == 'S';
     if (encrypted) {
-        uint64_t ops = rpt_le64_load(raw + SK_OFF_OPS);
-        uint64_t mem = rpt_le64_load(raw + SK_OFF_MEM);
+        uint64_t ops = rpti_le64_load(raw + SK_OFF_OPS);
+        uint64_t mem = rpti_le64_load(raw + SK_OFF_MEM);
         if (mem > KDF_MEMLIMIT_MAX || ops > KDF_OPSLIMIT_MAX) {
-            rc = rpt_seterr_user(err, errlen, RPT_E_KEY,
+            rc = rpti_seterr_user(err, errlen, RPT_E_KEY,
                                  "%s: scrypt limits opslimit %" PRIu64
                                  ", memlimit %" PRIu64 " are over this "
                                  "reader's caps (%" PRIu64 ", %" PRIu64 ")",
@@ -335,14 +335,14 @@ int rpt_seckey_load(const char *path, const char *passphrase, size_t passlen,
             goto out;
         }
         if (!passphrase) {
-            rc = rpt_seterr_user(err, errlen, RPT_E_PASSPHRASE,
+            rc = rpti_seterr_user(err, errlen, RPT_E_PASSPHRASE,
                                  "%s: the key is encrypted and no passphrase "
                                  "was given", path);
             goto out;
         }
         rc = kdf_xor(block, passphrase, passlen, raw + SK_OFF_SALT, ops, mem);
         if (rc) {
-            rpt_seterr_user(err, errlen, rc,
+            rpti_seterr_user(err, errlen, rc,
                             "%s: scrypt could not get %" PRIu64 " bytes of "
                             "memory", path, mem);
             goto out;
@@ -353,10 +353,10 @@ int rpt_seckey_load(const char *path, const char *passphrase, size_t passlen,
     if (encrypted || !sodium_is_zero(stored, CHK_BYTES)) {
         if (sodium_memcmp(chk, stored, CHK_BYTES) != 0) {
             rc = encrypted
-                     ? rpt_seterr_user(err, errlen, RPT_E_PASSPHRASE,
+                     ? rpti_seterr_user(err, errlen, RPT_E_PASSPHRASE,
                                        "%s: wrong passphrase (the key's "
                                        "checksum does not match)", path)
-                     : rpt_seterr_user(err, errlen, RPT_E_KEY,
+                     : rpti_seterr_user(err, errlen, RPT_E_KEY,
                                        "%s: the key's checksum does not "
                                        "match: the file is damaged", path);
             goto out;
@@ -371,13 +371,13 @@ int rpt_seckey_load(const char *path, const char *passphrase, size_t passlen,
         uint8_t derived_pk[crypto_sign_PUBLICKEYBYTES];
         uint8_t *ekp = sodium_malloc(64);
         if (!ekp) {
-            rc = rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+            rc = rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
             goto out;
         }
         crypto_sign_seed_keypair(derived_pk, ekp, sk);
         sodium_free(ekp);
         if (sodium_memcmp(derived_pk, pk, sizeof pk) != 0) {
-            rc = rpt_seterr_user(err, errlen, RPT_E_KEY,
+            rc = rpti_seterr_user(err, errlen, RPT_E_KEY,
                                  "%s: the public key inside the secret key "
                                  "does not belong to its seed: the file is "
                                  "damaged", path);
@@ -387,7 +387,7 @@ int rpt_seckey_load(const char *path, const char *passphrase, size_t passlen,
 
     k = sodium_malloc(sizeof *k);
     if (!k) {
-        rc = rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+        rc = rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
         goto out;
     }
     memcpy(k->id, id, RPT_KEY_ID_BYTES);
@@ -467,13 +467,13 @@ static int write_temp(const char *path, const char *text, size_t n, mode_t mode,
         sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
         int len = snprintf(tmp, tmpcap, "%s.tmp-%s", path, hex);
         if (len < 0 || (size_t)len >= tmpcap)
-            return rpt_seterr_user(err, errlen, RPT_E_ARG, "%s: path too long",
+            return rpti_seterr_user(err, errlen, RPT_E_ARG, "%s: path too long",
                                    path);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
                       mode);
         if (fd < 0) {
             if (errno == EEXIST) continue;
-            return rpt_seterr_user(err, errlen, RPT_E_IO, "%s: %s", tmp,
+            return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", tmp,
                                    strerror(errno));
         }
         int bad = write_all(fd, text, n) != 0 || fsync(fd) != 0;
@@ -484,12 +484,12 @@ static int write_temp(const char *path, const char *text, size_t n, mode_t mode,
         }
         if (bad) {
             unlink(tmp);
-            return rpt_seterr_user(err, errlen, RPT_E_IO, "%s: %s", tmp,
+            return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", tmp,
                                    strerror(e));
         }
         return RPT_OK;
     }
-    return rpt_seterr_user(err, errlen, RPT_E_IO,
+    return rpti_seterr_user(err, errlen, RPT_E_IO,
                            "%s: cannot find a free temporary name", path);
 }
 
@@ -505,7 +505,7 @@ static int commit_temp(const char *tmp, const char *path, int overwrite,
         }
         if (errno == EEXIST) {
             unlink(tmp);
-            return rpt_seterr_user(err, errlen, RPT_E_EXISTS,
+            return rpti_seterr_user(err, errlen, RPT_E_EXISTS,
                                    "%s: exists (use overwrite to replace it)",
                                    path);
         }
@@ -513,7 +513,7 @@ static int commit_temp(const char *tmp, const char *path, int overwrite,
         struct stat st;
         if (lstat(path, &st) == 0) {
             unlink(tmp);
-            return rpt_seterr_user(err, errlen, RPT_E_EXISTS,
+            return rpti_seterr_user(err, errlen, RPT_E_EXISTS,
                                    "%s: exists (use overwrite to replace it)",
                                    path);
         }
@@ -521,7 +521,7 @@ static int commit_temp(const char *tmp, const char *path, int overwrite,
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return rpt_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
+        return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
                                strerror(e));
     }
     return RPT_OK;
@@ -577,18 +577,18 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
                     size_t passlen, const char *comment, int overwrite,
                     char *err, size_t errlen) {
     if (!sk || !pub_path || !sec_path)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG,
+        return rpti_seterr_user(err, errlen, RPT_E_ARG,
                                "save key: missing key or path");
     if (strcmp(pub_path, sec_path) == 0)
-        return rpt_seterr_user(err, errlen, RPT_E_ARG,
+        return rpti_seterr_user(err, errlen, RPT_E_ARG,
                                "save key: public and secret paths are the "
                                "same (%s)", pub_path);
     if (comment && !comment_ok(comment))
-        return rpt_seterr_user(err, errlen, RPT_E_ARG,
+        return rpti_seterr_user(err, errlen, RPT_E_ARG,
                                "save key: the comment must be one line of at "
                                "most %u bytes", COMMENT_MAX);
     if (sodium_init() < 0)
-        return rpt_seterr_user(err, errlen, RPT_E_CRYPTO,
+        return rpti_seterr_user(err, errlen, RPT_E_CRYPTO,
                                "cannot initialise libsodium");
     /* Refuse early, before spending seconds on scrypt; commit_temp makes
      * the check that counts. */
@@ -597,7 +597,7 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
         const char *paths[2] = {sec_path, pub_path};
         for (int i = 0; i < 2; i++)
             if (lstat(paths[i], &st) == 0)
-                return rpt_seterr_user(err, errlen, RPT_E_EXISTS,
+                return rpti_seterr_user(err, errlen, RPT_E_EXISTS,
                                        "%s: exists (use overwrite to replace "
                                        "it)", paths[i]);
     }
@@ -623,7 +623,7 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
     pub_tmp = sodium_malloc(tmpcap);
     sec_tmp = sodium_malloc(tmpcap);
     if (!raw || !pub_tmp || !sec_tmp) {
-        rc = rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+        rc = rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
         goto out;
     }
 
@@ -639,13 +639,13 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
         raw[2] = 'S';
         raw[3] = 'c';
         randombytes_buf(raw + SK_OFF_SALT, SALT_BYTES);
-        rpt_le64_store(raw + SK_OFF_OPS, KDF_OPSLIMIT_WRITE);
-        rpt_le64_store(raw + SK_OFF_MEM, KDF_MEMLIMIT_WRITE);
+        rpti_le64_store(raw + SK_OFF_OPS, KDF_OPSLIMIT_WRITE);
+        rpti_le64_store(raw + SK_OFF_MEM, KDF_MEMLIMIT_WRITE);
         key_checksum(block + 72, sk->id, sk->sk);
         rc = kdf_xor(block, passphrase, passlen, raw + SK_OFF_SALT,
                      KDF_OPSLIMIT_WRITE, KDF_MEMLIMIT_WRITE);
         if (rc) {
-            rpt_seterr_user(err, errlen, rc,
+            rpti_seterr_user(err, errlen, rc,
                             "save key: scrypt could not get 1 GiB of memory");
             goto out;
         }
@@ -658,7 +658,7 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
     sec_text = key_text(comment ? comment : default_sec_comment, raw, SK_BYTES,
                         &sec_len);
     if (!pub_text || !sec_text) {
-        rc = rpt_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
+        rc = rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
         goto out;
     }
 

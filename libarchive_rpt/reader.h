@@ -27,8 +27,8 @@ typedef struct rpt_work {
     size_t meta_cap;
 } rpt_work;
 
-int rpt_work_init(rpt_work *wk);
-void rpt_work_free(rpt_work *wk);
+int rpti_work_init(rpt_work *wk);
+void rpti_work_free(rpt_work *wk);
 
 /* What a sequential pass remembers of each INDX chunk it has seen. */
 typedef struct rpt_seen_seg {
@@ -107,46 +107,46 @@ struct rpt_reader {
 
 /* A reader with nothing open yet, and the start every reader shares:
  * magic and HEAD, leaving the sequential pass just after them. */
-rpt_reader *rpt_reader_new(void);
-int rpt_read_start(rpt_reader *r);
+rpt_reader *rpti_reader_new(void);
+int rpti_read_start(rpt_reader *r);
 
 /* Reads n bytes at off (pread), or sequentially in fd mode. Returns
  * RPT_OK, RPT_E_TRUNCATED (end of data) or RPT_E_IO. */
-int rpt_src_read(rpt_reader *r, uint64_t off, void *buf, size_t n);
+int rpti_src_read(rpt_reader *r, uint64_t off, void *buf, size_t n);
 
 /* Reads the chunk at off into r->cbuf: framing, cap, CRC. */
-int rpt_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c);
+int rpti_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c);
 /* The same; with eof non-NULL, *eof = 1 when the data ends exactly at off. */
-int rpt_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof);
+int rpti_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof);
 
 /* Parses HEAD / KEYS / DICT bodies into the reader (also keeps aux). */
-int rpt_take_head(rpt_reader *r, const rpt_chunk *c);
-int rpt_take_aux(rpt_reader *r, const rpt_chunk *c);
+int rpti_take_head(rpt_reader *r, const rpt_chunk *c);
+int rpti_take_aux(rpt_reader *r, const rpt_chunk *c);
 
 /* Looks up the key for id; sets *pk (NULL: unknown) and *trusted. */
-void rpt_key_lookup(const rpt_reader *r, const uint8_t *id, const uint8_t **pk, int *trusted);
+void rpti_key_lookup(const rpt_reader *r, const uint8_t *id, const uint8_t **pk, int *trusted);
 
 /* Verifies a parsed record: dictionary, inflate, signature, trust. On
  * success or RPT_E_UNTRUSTED the payload is in wk->payload. Reads r's
  * keys and dictionaries only, so threads may share r. */
-int rpt_record_check(const rpt_reader *r, rpt_work *wk, const rpt_recinfo *ri,
+int rpti_record_check(const rpt_reader *r, rpt_work *wk, const rpt_recinfo *ri,
                      int inflate_only, char *err);
 
 /* Fills out from a parsed record (copies strings into wk->strings).
  * Returns RPT_OK or RPT_E_NOMEM. */
-int rpt_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out);
+int rpti_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out);
 
 /* The seal's D: BLAKE2b-256 of HEAD, the aux chunks and the root of the
  * generation's INDX (the digest of its header). */
-void rpt_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES],
+void rpti_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES],
                        uint8_t d[RPT_DIGEST_BYTES]);
 
 /* Checks the newest seal (random access): D, signature, trust. */
-int rpt_reader_check_seal(rpt_reader *r);
+int rpti_reader_check_seal(rpt_reader *r);
 
 /* scan.c */
-int rpt_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
+int rpti_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
                   rpt_verify_summary *sum);
-void rpt_scan_free(rpt_scan *s);
+void rpti_scan_free(rpt_scan *s);
 
 #endif

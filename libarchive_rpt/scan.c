@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-void rpt_scan_free(rpt_scan *s) {
-    rpt_ib_free(&s->seen);
+void rpti_scan_free(rpt_scan *s) {
+    rpti_ib_free(&s->seen);
     free(s->segs);
     free(s->names_hash);
     free(s->damaged);
@@ -30,7 +30,7 @@ static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
             uint64_t v = s->names_hash[i];
             if (!v) continue;
             const rpt_ientry *e = &s->seen.e[v - 1];
-            size_t h = rpt_name_hash(s->seen.names.p + e->name_off, e->name_len) & (nc - 1);
+            size_t h = rpti_name_hash(s->seen.names.p + e->name_off, e->name_len) & (nc - 1);
             while (nt[h]) h = (h + 1) & (nc - 1);
             nt[h] = v;
         }
@@ -38,7 +38,7 @@ static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
         s->names_hash = nt;
         s->names_cap = nc;
     }
-    size_t h = rpt_name_hash(name, len) & (s->names_cap - 1);
+    size_t h = rpti_name_hash(name, len) & (s->names_cap - 1);
     while (s->names_hash[h]) {
         const rpt_ientry *e = &s->seen.e[s->names_hash[h] - 1];
         if (e->name_len == len && memcmp(s->seen.names.p + e->name_off, name, len) == 0) {
@@ -73,7 +73,7 @@ static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_
     uint8_t dg[RPT_DIGEST_BYTES];
     crypto_generichash(dg, sizeof dg, raw, raw_len, NULL, 0);
     if (mark_reported(s, s->seen.n)) return RPT_E_NOMEM;
-    return rpt_ib_add(&s->seen, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
+    return rpti_ib_add(&s->seen, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
 }
 
 static int is_reported(const rpt_scan *s, uint64_t number) {
@@ -145,22 +145,22 @@ static void record_phase_a(const rpt_reader *r, recjob *j, const uint8_t *raw, s
     out->stored = raw_len;
     out->name = out->title = out->source = out->media_type = "";
     crypto_generichash(out->digest, 32, raw, raw_len, NULL, 0);
-    int rc = rpt_record_parse(raw + 8, raw_len - 12, &ri, j->detail);
+    int rc = rpti_record_parse(raw + 8, raw_len - 12, &ri, j->detail);
     if (rc) {
         j->parse_rc = rc == RPT_E_NAME ? RPT_E_FORMAT : rc;
         return;
     }
-    if (rpt_record_fill(j->wk, &ri, out)) {
-        j->status = rpt_seterr(j->detail, RPT_E_NOMEM, "out of memory");
+    if (rpti_record_fill(j->wk, &ri, out)) {
+        j->status = rpti_seterr(j->detail, RPT_E_NOMEM, "out of memory");
         return;
     }
     j->name = ri.name;
     j->name_len = ri.name_len;
     j->issued = ri.issued;
     j->size = ri.size;
-    rc = rpt_record_check(r, j->wk, &ri, 0, j->detail);
+    rc = rpti_record_check(r, j->wk, &ri, 0, j->detail);
     const uint8_t *pk;
-    rpt_key_lookup(r, ri.key_id, &pk, &out->trusted);
+    rpti_key_lookup(r, ri.key_id, &pk, &out->trusted);
     if (rc == RPT_OK || rc == RPT_E_UNTRUSTED) {
         out->data = j->wk->payload.p ? j->wk->payload.p : (const uint8_t *)"";
         out->data_len = j->wk->payload.len;
@@ -206,7 +206,7 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
-    if (rpt_ib_add(&s->seen, j->name, j->name_len, out->offset, out->stored, j->size, j->issued,
+    if (rpti_ib_add(&s->seen, j->name, j->name_len, out->offset, out->stored, j->size, j->issued,
                    out->digest)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
@@ -236,7 +236,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     s->gen_index_off = c->offset;
     rpt_segment seg;
     char perr[RPT_ERRLEN];
-    int rc = rpt_segment_check(&seg, c->body, c->len, c->offset, perr);
+    int rc = rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
     if (rc) {
         s->index_damaged = 1; /* said here; the seal's D is not checked again */
         fail(st, rc, "%s", perr);
@@ -244,7 +244,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     }
     memcpy(s->gen_index_digest, seg.root, 32);
     /* the seal's D, now: keys and dictionaries cannot follow the index */
-    rpt_seal_digest_d(r, seg.root, s->gen_d);
+    rpti_seal_digest_d(r, seg.root, s->gen_d);
     if (seg.n_older > RPT_MAX_OLDER_SEGMENTS || seg.n_aux > RPT_MAX_AUX_CHUNKS) {
         fail(st, RPT_E_LIMIT, "index at offset %llu lists too many segments or chunks",
              (unsigned long long)c->offset);
@@ -282,7 +282,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     for (uint64_t k = 0; k < seg.n; k++) {
         rpt_ient e;
         const rpt_ientry *w = &s->seen.e[seg.first + k];
-        (void)rpt_segment_entry(&seg, k, &e);
+        (void)rpti_segment_entry(&seg, k, &e);
         if (is_reported(s, seg.first + k)) {
             /* reported already (damaged or tampered); only where it lies
              * can be compared */
@@ -315,7 +315,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     ss->n = seg.n;
     memcpy(ss->digest, s->gen_index_digest, 32);
 out:
-    rpt_segment_free(&seg);
+    rpti_segment_free(&seg);
 }
 
 static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
@@ -331,7 +331,7 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
     uint8_t d[32], msg[108], prev[32];
     memcpy(prev, s->prev_seal, 32);
     crypto_generichash(s->prev_seal, 32, c->raw, c->raw_len, NULL, 0);
-    if (rpt_seal_parse(c->body, c->len, &sl)) {
+    if (rpti_seal_parse(c->body, c->len, &sl)) {
         fail(st, RPT_E_FORMAT, "seal at offset %llu is malformed", (unsigned long long)c->offset);
         return;
     }
@@ -360,9 +360,9 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
     const uint8_t *pk;
     int trusted;
     char hex[17];
-    rpt_key_lookup(r, sl.key_id, &pk, &trusted);
+    rpti_key_lookup(r, sl.key_id, &pk, &trusted);
     rpt_key_id_hex(sl.key_id, hex);
-    rpt_seal_message(msg, r->archive_id, &sl);
+    rpti_seal_message(msg, r->archive_id, &sl);
     if (!pk || crypto_sign_verify_detached(sl.sig, msg, sizeof msg, pk) != 0) {
         fail(st, RPT_E_BADSIG, "seal of generation %u: signature does not verify with key %s",
              sl.generation, hex);
@@ -391,7 +391,7 @@ static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
     } else if (c->offset != s->gen_seal_end) {
         fail(st, RPT_E_FORMAT, "trailer at offset %llu does not follow its seal directly",
              (unsigned long long)c->offset);
-    } else if (rpt_trailer_parse(c->body, c->len, &t) || t.index_offset != s->gen_index_off ||
+    } else if (rpti_trailer_parse(c->body, c->len, &t) || t.index_offset != s->gen_index_off ||
                t.seal_offset != s->gen_seal_off || t.prev_trailer != s->last_trailer ||
                t.generation != s->gen + 1 || t.count != s->seen.n) {
         fail(st, RPT_E_FORMAT, "trailer at offset %llu does not agree with its generation",
@@ -408,12 +408,12 @@ static int resync(rpt_reader *r, uint64_t from) {
     uint64_t pos = from;
     while (pos + 12 <= r->file_size) {
         size_t n = (size_t)(r->file_size - pos < sizeof blk ? r->file_size - pos : sizeof blk);
-        if (rpt_src_read(r, pos, blk, n)) return 0;
+        if (rpti_src_read(r, pos, blk, n)) return 0;
         for (size_t i = 0; i + 4 <= n; i++) {
             for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
                 if (memcmp(blk + i, types[t], 4) != 0) continue;
                 rpt_chunk c;
-                if (rpt_read_chunk(r, pos + i, &c) == RPT_OK) {
+                if (rpti_read_chunk(r, pos + i, &c) == RPT_OK) {
                     r->scan.lost += pos + i - r->scan.pos;
                     r->scan.pos = pos + i;
                     return 1;
@@ -436,7 +436,7 @@ static void scan_step(rpt_reader *r, rpt_record *out, step *st) {
     rpt_chunk c;
     int eof;
     memset(st, 0, sizeof *st);
-    int rc = rpt_read_chunk_ex(r, r->scan.pos, &c, &eof);
+    int rc = rpti_read_chunk_ex(r, r->scan.pos, &c, &eof);
     scan_handle(r, c, rc, eof, out, st);
 }
 
@@ -456,7 +456,7 @@ static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record 
     }
     if (rc) {
         fail(st, rc, "%s", r->err);
-        if (rc == RPT_E_FORMAT && rpt_chunk_type_valid(c.type) && c.len <= rpt_chunk_cap(c.type)) {
+        if (rc == RPT_E_FORMAT && rpti_chunk_type_valid(c.type) && c.len <= rpti_chunk_cap(c.type)) {
             /* a CRC mismatch: the framing holds, go on after it */
             if (c.type == RPT_T_RECD) {
                 rpt_record tmp; /* out->name points into the index reader, not here */
@@ -510,7 +510,7 @@ static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record 
                  (unsigned long long)c.offset);
             break;
         }
-        if ((rc = rpt_take_aux(r, &c))) fail(st, rc, "%s", r->err);
+        if ((rc = rpti_take_aux(r, &c))) fail(st, rc, "%s", r->err);
         break;
     case RPT_T_RECD: do_record(r, &c, out, st); break;
     case RPT_T_INDX: do_index(r, &c, st); break;
@@ -520,13 +520,13 @@ static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record 
     }
 }
 
-int rpt_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
+int rpti_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
                   rpt_verify_summary *sum) {
     (void)cb; (void)ctx; (void)sum;
     rpt_scan *s = &r->scan;
     int salvage = (r->flags & RPT_OPEN_SALVAGE) != 0;
     for (;;) {
-        if (s->stop || s->done) return s->done ? 1 : rpt_seterr(r->err, RPT_E_FORMAT, "%s", r->err);
+        if (s->stop || s->done) return s->done ? 1 : rpti_seterr(r->err, RPT_E_FORMAT, "%s", r->err);
         step st;
         scan_step(r, out, &st);
         if (st.end && !st.status) {
@@ -540,12 +540,12 @@ int rpt_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
             snprintf(where, sizeof where, "record %llu '%.200s' at offset %llu",
                      (unsigned long long)out->number, out->name, (unsigned long long)out->offset);
             if (salvage) {
-                if (st.status == RPT_E_UNTRUSTED) return rpt_seterr(r->err, st.status, "%s: %s", where, st.detail);
+                if (st.status == RPT_E_UNTRUSTED) return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
                 if (st.status == RPT_E_NOMEM || st.status == RPT_E_IO) return st.status;
                 s->lost += out->stored;
                 continue;
             }
-            return rpt_seterr(r->err, st.status, "%s: %s", where, st.detail);
+            return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
         }
         if (st.status == RPT_OK) continue;
         if (salvage && st.status != RPT_E_IO && st.status != RPT_E_NOMEM) {
@@ -553,7 +553,7 @@ int rpt_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
             continue;
         }
         if (s->stop) s->done = 1;
-        return rpt_seterr(r->err, st.status, "%s", st.detail);
+        return rpti_seterr(r->err, st.status, "%s", st.detail);
     }
 }
 
@@ -582,7 +582,7 @@ typedef struct vstate {
 static int account(rpt_reader *r, vstate *vs, const step *st, const rpt_record *rec) {
     rpt_verify_summary *sum = vs->sum;
     if (st->status == RPT_E_IO || st->status == RPT_E_NOMEM) {
-        rpt_seterr(r->err, st->status, "%s", st->detail);
+        rpti_seterr(r->err, st->status, "%s", st->detail);
         vs->fatal = st->status;
         return 1;
     }
@@ -597,7 +597,7 @@ static int account(rpt_reader *r, vstate *vs, const step *st, const rpt_record *
     }
     if (st->status && rank(st->status) > rank(vs->worst)) {
         vs->worst = st->status;
-        rpt_seterr(r->err, vs->worst, "%s", st->detail);
+        rpti_seterr(r->err, vs->worst, "%s", st->detail);
     }
     if (vs->cb && (st->is_record || st->status)) {
         rpt_verify_event ev = {st->status, st->is_record ? rec : NULL, st->detail};
@@ -650,8 +650,8 @@ static void vpool_free(vpool *p) {
         pthread_cond_destroy(&p->cv_done);
     }
     for (size_t i = 0; p->ring && i < p->n; i++) {
-        rpt_work_free(&p->ring[i].own);
-        rpt_buf_free(&p->ring[i].raw);
+        rpti_work_free(&p->ring[i].own);
+        rpti_buf_free(&p->ring[i].raw);
     }
     free(p->ring);
     free(p->thr);
@@ -669,7 +669,7 @@ static int vpool_init(vpool *p, const rpt_reader *r) {
     if (!p->ring || !p->thr) goto no;
     for (size_t i = 0; i < p->n; i++) {
         p->ring[i].wk = &p->ring[i].own;
-        if (rpt_work_init(&p->ring[i].own)) goto no;
+        if (rpti_work_init(&p->ring[i].own)) goto no;
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv_work, NULL);
@@ -716,14 +716,14 @@ static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_su
     while (!s->stop && !s->done && !vs.halt && !vs.fatal) {
         rpt_chunk c;
         int eof;
-        int rc = rpt_read_chunk_ex(r, s->pos, &c, &eof);
+        int rc = rpti_read_chunk_ex(r, s->pos, &c, &eof);
         if (threaded && !eof && rc == RPT_OK && c.type == RPT_T_RECD && !s->gen_index_off) {
             /* hand the record to a worker; keep reading */
             if (pool.tail - pool.head >= pool.n && vpool_finish_one(r, &pool, &vs)) break;
             recjob *j = &pool.ring[pool.tail % pool.n];
             j->raw.len = 0;
-            if (rpt_buf_put(&j->raw, c.raw, c.raw_len)) {
-                rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+            if (rpti_buf_put(&j->raw, c.raw, c.raw_len)) {
+                rpti_seterr(r->err, RPT_E_NOMEM, "out of memory");
                 vs.fatal = RPT_E_NOMEM;
                 break;
             }
@@ -762,28 +762,28 @@ int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_sum
     if (r->seq) return verify_pass(r, cb, ctx, sum);
     /* Random access: a fresh sequential pass over the same file, with the
      * same trust, from the first byte. */
-    rpt_reader *v = rpt_reader_new();
-    if (!v) return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+    rpt_reader *v = rpti_reader_new();
+    if (!v) return rpti_seterr(r->err, RPT_E_NOMEM, "out of memory");
     v->fd = dup(r->fd);
     v->file_size = r->file_size;
     if (v->fd < 0) {
         rpt_reader_free(v);
-        return rpt_seterr(r->err, RPT_E_IO, "cannot start a verification pass: %s", strerror(errno));
+        return rpti_seterr(r->err, RPT_E_IO, "cannot start a verification pass: %s", strerror(errno));
     }
     int rc;
     for (size_t i = 0; i < r->n_trusted; i++)
         if (rpt_reader_trust(v, &r->trusted[i])) {
             rpt_reader_free(v);
-            return rpt_seterr(r->err, RPT_E_NOMEM, "out of memory");
+            return rpti_seterr(r->err, RPT_E_NOMEM, "out of memory");
         }
-    if ((rc = rpt_read_start(v))) {
-        rpt_seterr(r->err, rc, "%s", v->err);
+    if ((rc = rpti_read_start(v))) {
+        rpti_seterr(r->err, rc, "%s", v->err);
         rpt_reader_free(v);
         return rc;
     }
     v->scan.names_from = r;
     rc = verify_pass(v, cb, ctx, sum);
-    if (rc) rpt_seterr(r->err, rc, "%s", v->err);
+    if (rc) rpti_seterr(r->err, rc, "%s", v->err);
     rpt_reader_free(v);
     return rc;
 }

@@ -10,7 +10,7 @@
 #define RPT_VERSION "1.0.0"
 #endif
 
-const uint8_t rpt_magic[RPT_MAGIC_BYTES] = {0x80 | RPT_FORMAT_MAJOR, 'R', 'P', 'T',
+const uint8_t rpti_magic[RPT_MAGIC_BYTES] = {0x80 | RPT_FORMAT_MAJOR, 'R', 'P', 'T',
                                             0x0D, 0x0A, 0x1A, 0x0A};
 
 const char *rpt_version(void) { return RPT_VERSION; }
@@ -42,7 +42,7 @@ const char *rpt_strerror(int code) {
     }
 }
 
-int rpt_seterr(char *buf, int code, const char *fmt, ...) {
+int rpti_seterr(char *buf, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, RPT_ERRLEN, fmt, ap);
@@ -50,7 +50,7 @@ int rpt_seterr(char *buf, int code, const char *fmt, ...) {
     return code;
 }
 
-int rpt_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...) {
+int rpti_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...) {
     if (err && errlen) {
         va_list ap;
         va_start(ap, fmt);
@@ -61,7 +61,7 @@ int rpt_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...) {
 }
 
 /* ----- buffers ----- */
-int rpt_buf_reserve(rpt_buf *b, size_t extra) {
+int rpti_buf_reserve(rpt_buf *b, size_t extra) {
     if (extra <= b->cap - b->len) return RPT_OK;
     if (extra > SIZE_MAX / 2 - b->len) return RPT_E_NOMEM;
     size_t ncap = b->cap ? b->cap : 256;
@@ -73,30 +73,30 @@ int rpt_buf_reserve(rpt_buf *b, size_t extra) {
     return RPT_OK;
 }
 
-int rpt_buf_put(rpt_buf *b, const void *p, size_t n) {
+int rpti_buf_put(rpt_buf *b, const void *p, size_t n) {
     if (n == 0) return RPT_OK;
-    int rc = rpt_buf_reserve(b, n);
+    int rc = rpti_buf_reserve(b, n);
     if (rc) return rc;
     memcpy(b->p + b->len, p, n);
     b->len += n;
     return RPT_OK;
 }
 
-int rpt_buf_u8(rpt_buf *b, uint8_t v) { return rpt_buf_put(b, &v, 1); }
+int rpti_buf_u8(rpt_buf *b, uint8_t v) { return rpti_buf_put(b, &v, 1); }
 
-int rpt_buf_u32(rpt_buf *b, uint32_t v) {
+int rpti_buf_u32(rpt_buf *b, uint32_t v) {
     uint8_t t[4];
-    rpt_le32_store(t, v);
-    return rpt_buf_put(b, t, 4);
+    rpti_le32_store(t, v);
+    return rpti_buf_put(b, t, 4);
 }
 
-int rpt_buf_u64(rpt_buf *b, uint64_t v) {
+int rpti_buf_u64(rpt_buf *b, uint64_t v) {
     uint8_t t[8];
-    rpt_le64_store(t, v);
-    return rpt_buf_put(b, t, 8);
+    rpti_le64_store(t, v);
+    return rpti_buf_put(b, t, 8);
 }
 
-size_t rpt_varint_encode(uint8_t out[10], uint64_t v) {
+size_t rpti_varint_encode(uint8_t out[10], uint64_t v) {
     size_t n = 0;
     do {
         uint8_t byte = v & 0x7f;
@@ -106,55 +106,55 @@ size_t rpt_varint_encode(uint8_t out[10], uint64_t v) {
     return n;
 }
 
-int rpt_buf_varint(rpt_buf *b, uint64_t v) {
+int rpti_buf_varint(rpt_buf *b, uint64_t v) {
     uint8_t t[10];
-    return rpt_buf_put(b, t, rpt_varint_encode(t, v));
+    return rpti_buf_put(b, t, rpti_varint_encode(t, v));
 }
 
-int rpt_buf_str(rpt_buf *b, const void *s, size_t n) {
-    int rc = rpt_buf_varint(b, n);
-    return rc ? rc : rpt_buf_put(b, s, n);
+int rpti_buf_str(rpt_buf *b, const void *s, size_t n) {
+    int rc = rpti_buf_varint(b, n);
+    return rc ? rc : rpti_buf_put(b, s, n);
 }
 
-void rpt_buf_free(rpt_buf *b) {
+void rpti_buf_free(rpt_buf *b) {
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
 
 /* ----- cursor ----- */
-int rpt_cur_bytes(rpt_cur *c, size_t n, const uint8_t **p) {
+int rpti_cur_bytes(rpt_cur *c, size_t n, const uint8_t **p) {
     if (n > c->len - c->pos) return RPT_E_TRUNCATED;
     *p = c->p + c->pos;
     c->pos += n;
     return RPT_OK;
 }
 
-int rpt_cur_u8(rpt_cur *c, uint8_t *v) {
+int rpti_cur_u8(rpt_cur *c, uint8_t *v) {
     const uint8_t *p;
-    int rc = rpt_cur_bytes(c, 1, &p);
+    int rc = rpti_cur_bytes(c, 1, &p);
     if (!rc) *v = p[0];
     return rc;
 }
 
-int rpt_cur_u32(rpt_cur *c, uint32_t *v) {
+int rpti_cur_u32(rpt_cur *c, uint32_t *v) {
     const uint8_t *p;
-    int rc = rpt_cur_bytes(c, 4, &p);
-    if (!rc) *v = rpt_le32_load(p);
+    int rc = rpti_cur_bytes(c, 4, &p);
+    if (!rc) *v = rpti_le32_load(p);
     return rc;
 }
 
-int rpt_cur_u64(rpt_cur *c, uint64_t *v) {
+int rpti_cur_u64(rpt_cur *c, uint64_t *v) {
     const uint8_t *p;
-    int rc = rpt_cur_bytes(c, 8, &p);
-    if (!rc) *v = rpt_le64_load(p);
+    int rc = rpti_cur_bytes(c, 8, &p);
+    if (!rc) *v = rpti_le64_load(p);
     return rc;
 }
 
 /* Unsigned LEB128. Over-long forms (a last byte of zero after the first)
  * and values past 64 bits are damage: every value has exactly one
  * encoding, which keeps signed and hashed bytes canonical. */
-int rpt_cur_varint(rpt_cur *c, uint64_t *v) {
+int rpti_cur_varint(rpt_cur *c, uint64_t *v) {
     uint64_t val = 0;
     for (unsigned i = 0; i < 10; i++) {
         if (c->pos >= c->len) return RPT_E_TRUNCATED;
@@ -170,18 +170,18 @@ int rpt_cur_varint(rpt_cur *c, uint64_t *v) {
     return RPT_E_FORMAT;
 }
 
-int rpt_cur_str(rpt_cur *c, size_t cap, const uint8_t **p, size_t *n) {
+int rpti_cur_str(rpt_cur *c, size_t cap, const uint8_t **p, size_t *n) {
     uint64_t len;
-    int rc = rpt_cur_varint(c, &len);
+    int rc = rpti_cur_varint(c, &len);
     if (rc) return rc;
     if (len > cap) return RPT_E_LIMIT;
     if (len > c->len - c->pos) return RPT_E_TRUNCATED;
     *n = (size_t)len;
-    return rpt_cur_bytes(c, (size_t)len, p);
+    return rpti_cur_bytes(c, (size_t)len, p);
 }
 
 /* ----- text ----- */
-int rpt_utf8_valid(const uint8_t *s, size_t n) {
+int rpti_utf8_valid(const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         uint8_t c = s[i];

@@ -82,7 +82,7 @@ static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
         if (k < 0) {
             if (errno == EINTR) continue;
             w->failed = 1;
-            return rpt_seterr(w->err, RPT_E_IO, "write error at offset %llu: %s",
+            return rpti_seterr(w->err, RPT_E_IO, "write error at offset %llu: %s",
                               (unsigned long long)w->pos, strerror(errno));
         }
         p += k;
@@ -94,7 +94,7 @@ static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
 
 static int nomem(rpt_writer *w) {
     w->failed = 1;
-    return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
 }
 
 /* ----- names already used ----- */
@@ -104,10 +104,10 @@ static int name_claim(rpt_writer *w, const char *name) {
         uint64_t i;
         int rc = rpt_reader_find(w->old, name, &i);
         if (rc == RPT_OK)
-            return rpt_seterr(w->err, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
+            return rpti_seterr(w->err, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
                               name, (unsigned long long)i);
         if (rc != RPT_E_NOTFOUND)
-            return rpt_seterr(w->err, rc, "cannot check '%.200s' against the archive: %s", name,
+            return rpti_seterr(w->err, rc, "cannot check '%.200s' against the archive: %s", name,
                               rpt_reader_error(w->old));
     }
     if ((w->nset_n + 1) * 2 > w->nset_cap) {
@@ -117,7 +117,7 @@ static int name_claim(rpt_writer *w, const char *name) {
         for (size_t i = 0; i < w->nset_cap; i++) {
             if (!w->nset[i]) continue;
             const char *s = (const char *)w->names.p + w->nset[i] - 1;
-            size_t h = rpt_name_hash((const uint8_t *)s, strlen(s)) & (nc - 1);
+            size_t h = rpti_name_hash((const uint8_t *)s, strlen(s)) & (nc - 1);
             while (nt[h]) h = (h + 1) & (nc - 1);
             nt[h] = w->nset[i];
         }
@@ -125,15 +125,15 @@ static int name_claim(rpt_writer *w, const char *name) {
         w->nset = nt;
         w->nset_cap = nc;
     }
-    size_t h = rpt_name_hash((const uint8_t *)name, len) & (w->nset_cap - 1);
+    size_t h = rpti_name_hash((const uint8_t *)name, len) & (w->nset_cap - 1);
     while (w->nset[h]) {
         if (strcmp((const char *)w->names.p + w->nset[h] - 1, name) == 0)
-            return rpt_seterr(w->err, RPT_E_DUPLICATE, "two records named '%.200s'", name);
+            return rpti_seterr(w->err, RPT_E_DUPLICATE, "two records named '%.200s'", name);
         h = (h + 1) & (w->nset_cap - 1);
     }
     w->nset[h] = w->names.len + 1;
     w->nset_n++;
-    if (rpt_buf_put(&w->names, name, len + 1)) return nomem(w);
+    if (rpti_buf_put(&w->names, name, len + 1)) return nomem(w);
     return RPT_OK;
 }
 
@@ -141,14 +141,14 @@ static int name_claim(rpt_writer *w, const char *name) {
 static int put_chunk(rpt_writer *w, uint32_t type, const rpt_buf *body, int aux) {
     w->chunk.len = 0;
     uint64_t off = w->pos;
-    if (rpt_chunk_put(&w->chunk, type, body->p, body->len)) return nomem(w);
+    if (rpti_chunk_put(&w->chunk, type, body->p, body->len)) return nomem(w);
     if (aux) {
         uint64_t *na = realloc(w->aux_off, (w->n_aux + 1) * sizeof *na);
-        if (!na || rpt_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
+        if (!na || rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
         w->aux_off = na;
         na[w->n_aux++] = off;
     }
-    if (type == RPT_T_HEAD && rpt_buf_put(&w->head_chunk, w->chunk.p, w->chunk.len)) return nomem(w);
+    if (type == RPT_T_HEAD && rpti_buf_put(&w->head_chunk, w->chunk.p, w->chunk.len)) return nomem(w);
     return out_write(w, w->chunk.p, w->chunk.len);
 }
 
@@ -158,13 +158,13 @@ static int write_start(rpt_writer *w) {
     rpt_buf b = {0};
     int rc = RPT_OK;
     if (w->mode != MODE_APPEND) {
-        rc = out_write(w, rpt_magic, RPT_MAGIC_BYTES);
+        rc = out_write(w, rpti_magic, RPT_MAGIC_BYTES);
         uint8_t t[8];
-        rpt_le64_store(t, (uint64_t)w->created);
+        rpti_le64_store(t, (uint64_t)w->created);
         if (!rc) {
-            if (rpt_buf_u8(&b, RPT_FORMAT_MAJOR) || rpt_buf_u8(&b, RPT_FORMAT_MINOR) ||
-                rpt_buf_put(&b, w->archive_id, 16) || rpt_buf_put(&b, t, 8) ||
-                rpt_buf_str(&b, w->software, strlen(w->software)))
+            if (rpti_buf_u8(&b, RPT_FORMAT_MAJOR) || rpti_buf_u8(&b, RPT_FORMAT_MINOR) ||
+                rpti_buf_put(&b, w->archive_id, 16) || rpti_buf_put(&b, t, 8) ||
+                rpti_buf_str(&b, w->software, strlen(w->software)))
                 rc = nomem(w);
             else
                 rc = put_chunk(w, RPT_T_HEAD, &b, 0);
@@ -173,12 +173,12 @@ static int write_start(rpt_writer *w) {
     /* the signer's key, unless an earlier generation listed it */
     const uint8_t *pk = NULL;
     int trusted;
-    if (w->old) rpt_key_lookup(w->old, w->sk->id, &pk, &trusted);
+    if (w->old) rpti_key_lookup(w->old, w->sk->id, &pk, &trusted);
     if (!rc && !pk) {
         b.len = 0;
         const char *cm = w->key_comment ? w->key_comment : "";
-        if (rpt_buf_varint(&b, 1) || rpt_buf_put(&b, w->sk->id, 8) || rpt_buf_put(&b, w->sk->sk + 32, 32) ||
-            rpt_buf_str(&b, cm, strlen(cm)))
+        if (rpti_buf_varint(&b, 1) || rpti_buf_put(&b, w->sk->id, 8) || rpti_buf_put(&b, w->sk->sk + 32, 32) ||
+            rpti_buf_str(&b, cm, strlen(cm)))
             rc = nomem(w);
         else
             rc = put_chunk(w, RPT_T_KEYS, &b, 1);
@@ -187,13 +187,13 @@ static int write_start(rpt_writer *w) {
         uint8_t id[32];
         b.len = 0;
         crypto_generichash(id, 32, w->dicts[i].data, w->dicts[i].len, NULL, 0);
-        if (rpt_buf_varint(&b, w->dicts[i].number) || rpt_buf_put(&b, id, 32) ||
-            rpt_buf_str(&b, w->dicts[i].data, w->dicts[i].len))
+        if (rpti_buf_varint(&b, w->dicts[i].number) || rpti_buf_put(&b, id, 32) ||
+            rpti_buf_str(&b, w->dicts[i].data, w->dicts[i].len))
             rc = nomem(w);
         else
             rc = put_chunk(w, RPT_T_DICT, &b, 1);
     }
-    rpt_buf_free(&b);
+    rpti_buf_free(&b);
     return rc;
 }
 
@@ -206,7 +206,7 @@ static int emit(rpt_writer *w, const rpt_buf *chunk, const rpt_record_info *info
     crypto_generichash(dg, sizeof dg, chunk->p, chunk->len, NULL, 0);
     int rc = out_write(w, chunk->p, chunk->len);
     if (rc) return rc;
-    if (rpt_ib_add(&w->ib, (const uint8_t *)info->name, strlen(info->name), off, chunk->len, len,
+    if (rpti_ib_add(&w->ib, (const uint8_t *)info->name, strlen(info->name), off, chunk->len, len,
                    info->issued, dg))
         return nomem(w);
     return RPT_OK;
@@ -225,7 +225,7 @@ static void job_clear(job *j) {
 static void *worker(void *arg) {
     rpt_writer *w = arg;
     rpt_zctx z;
-    int zok = rpt_zctx_init(&z, w->level) == RPT_OK;
+    int zok = rpti_zctx_init(&z, w->level) == RPT_OK;
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->quit && w->take == w->tail) pthread_cond_wait(&w->cv_work, &w->mu);
@@ -234,16 +234,16 @@ static void *worker(void *arg) {
         j->state = JOB_TAKEN;
         pthread_mutex_unlock(&w->mu);
         if (zok)
-            j->rc = rpt_record_build(&j->chunk, &z, &j->info, j->data, j->len, w->dicts, w->n_dicts,
+            j->rc = rpti_record_build(&j->chunk, &z, &j->info, j->data, j->len, w->dicts, w->n_dicts,
                                      j->only, w->sk, j->err);
         else
-            j->rc = rpt_seterr(j->err, RPT_E_NOMEM, "out of memory for a compressor");
+            j->rc = rpti_seterr(j->err, RPT_E_NOMEM, "out of memory for a compressor");
         pthread_mutex_lock(&w->mu);
         j->state = JOB_DONE;
         pthread_cond_broadcast(&w->cv_done);
     }
     pthread_mutex_unlock(&w->mu);
-    if (zok) rpt_zctx_end(&z);
+    if (zok) rpti_zctx_end(&z);
     return NULL;
 }
 
@@ -257,7 +257,7 @@ static int drain_one(rpt_writer *w) {
     int rc = j->rc;
     if (rc) {
         w->failed = 1;
-        rpt_seterr(w->err, rc, "%s", j->err);
+        rpti_seterr(w->err, rc, "%s", j->err);
     } else {
         rc = emit(w, &j->chunk, &j->info, j->len);
     }
@@ -284,7 +284,7 @@ static void pool_stop(rpt_writer *w) {
     for (uint64_t s = w->head; s < w->tail; s++) {
         job_clear(&w->ring[s % w->ring_n]);
     }
-    for (size_t i = 0; i < w->ring_n; i++) rpt_buf_free(&w->ring[i].chunk);
+    for (size_t i = 0; i < w->ring_n; i++) rpti_buf_free(&w->ring[i].chunk);
     w->head = w->tail;
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv_work);
@@ -363,23 +363,23 @@ int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info, const void 
                          uint32_t dict) {
     if (!w) return RPT_E_ARG;
     if (dict != RPT_DICT_NONE && dict >= w->n_dicts)
-        return rpt_seterr(w->err, RPT_E_ARG, "no dictionary %u", dict);
+        return rpti_seterr(w->err, RPT_E_ARG, "no dictionary %u", dict);
     return add_record(w, info, data, len, dict == RPT_DICT_NONE ? RPT_TRY_NONE : (int)dict);
 }
 
 static int add_record(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
                       int only) {
     if (!w) return RPT_E_ARG;
-    if (w->failed || w->closed) return rpt_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
-    if (!info || (!data && len)) return rpt_seterr(w->err, RPT_E_ARG, "no record given");
+    if (w->failed || w->closed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
+    if (!info || (!data && len)) return rpti_seterr(w->err, RPT_E_ARG, "no record given");
     if (!info->name || rpt_name_check(info->name, strlen(info->name))) {
         w->failed = 1;
-        return rpt_seterr(w->err, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
+        return rpti_seterr(w->err, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
                           info->name ? info->name : "");
     }
     if (len > RPT_PAYLOAD_MAX) {
         w->failed = 1;
-        return rpt_seterr(w->err, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
+        return rpti_seterr(w->err, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
                           info->name, len, (unsigned)RPT_PAYLOAD_MAX);
     }
     int rc = name_claim(w, info->name);
@@ -389,7 +389,7 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     }
     if ((rc = write_start(w))) return rc;
     if (!w->pool_ok) {
-        rc = rpt_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
+        rc = rpti_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
                               w->err);
         if (rc) {
             w->failed = 1;
@@ -409,8 +409,8 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     /* the metadata is checked here, on the caller's thread, so the error
      * comes back from this call */
     rpt_buf tmp = {0};
-    rc = rpt_record_meta_encode(&tmp, &j->info, len, w->err);
-    rpt_buf_free(&tmp);
+    rc = rpti_record_meta_encode(&tmp, &j->info, len, w->err);
+    rpti_buf_free(&tmp);
     if (rc) {
         job_clear(j);
         w->failed = 1;
@@ -437,16 +437,16 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
 int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *number) {
     if (!w) return RPT_E_ARG;
     if (w->failed || w->closed || w->started || w->tail || w->ib.n)
-        return rpt_seterr(w->err, RPT_E_ARG, "dictionaries must come before the first record");
+        return rpti_seterr(w->err, RPT_E_ARG, "dictionaries must come before the first record");
     if (!dict || len == 0 || len > RPT_DICT_MAX)
-        return rpt_seterr(w->err, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
+        return rpti_seterr(w->err, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
     if (w->n_dicts >= RPT_MAX_DICTS)
-        return rpt_seterr(w->err, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
+        return rpti_seterr(w->err, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
     rpt_dict *nd = realloc(w->dicts, (w->n_dicts + 1) * sizeof *nd);
-    if (!nd) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!nd) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     w->dicts = nd;
     uint8_t *copy = malloc(len);
-    if (!copy) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!copy) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     memcpy(copy, dict, len);
     nd[w->n_dicts].number = (uint32_t)w->n_dicts;
     nd[w->n_dicts].data = copy;
@@ -459,9 +459,9 @@ int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *n
 /* Writes an ancillary chunk at the current position (after every record
  * added so far). Not part of the public API: the test vectors use it to
  * show that readers skip chunks they do not know. */
-int rpt_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len) {
-    if (!w || w->failed || w->closed || !rpt_chunk_type_valid(type) || rpt_chunk_is_critical(type) ||
-        len > rpt_chunk_cap(type))
+int rpti_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len) {
+    if (!w || w->failed || w->closed || !rpti_chunk_type_valid(type) || rpti_chunk_is_critical(type) ||
+        len > rpti_chunk_cap(type))
         return RPT_E_ARG;
     int rc = write_start(w);
     if (!rc) rc = drain_all(w);
@@ -495,13 +495,13 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
         for (size_t s = k; !rc && s < n_old; s++)
             for (uint64_t i = 0; !rc && i < olds[s]->n; i++) {
                 rpt_ient e;
-                rc = rpt_segment_entry(olds[s], i, &e);
-                if (!rc) rc = rpt_ib_add(&merged, e.name, e.name_len, e.offset, e.stored, e.size,
+                rc = rpti_segment_entry(olds[s], i, &e);
+                if (!rc) rc = rpti_ib_add(&merged, e.name, e.name_len, e.offset, e.stored, e.size,
                                          e.issued, e.digest);
             }
         for (size_t i = 0; !rc && i < w->ib.n; i++) {
             const rpt_ientry *e = &w->ib.e[i];
-            rc = rpt_ib_add(&merged, w->ib.names.p + e->name_off, e->name_len, e->offset, e->stored,
+            rc = rpti_ib_add(&merged, w->ib.names.p + e->name_off, e->name_len, e->offset, e->stored,
                             e->size, e->issued, e->digest);
         }
         use = &merged;
@@ -518,39 +518,39 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
     }
     free(olds);
     rpt_buf head = {0}, data = {0};
-    if (!rc) rc = rpt_index_encode(&head, &data, use, first, refs, k, w->aux_off, w->n_aux, w->index_root);
-    if (!rc && head.len + data.len > rpt_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
+    if (!rc) rc = rpti_index_encode(&head, &data, use, first, refs, k, w->aux_off, w->n_aux, w->index_root);
+    if (!rc && head.len + data.len > rpti_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
     free(refs);
-    rpt_ib_free(&merged);
+    rpti_ib_free(&merged);
     if (rc) {
-        rpt_buf_free(&head);
-        rpt_buf_free(&data);
+        rpti_buf_free(&head);
+        rpti_buf_free(&data);
         w->failed = 1;
-        return rpt_seterr(w->err, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
+        return rpti_seterr(w->err, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
     }
     /* framed and written in pieces, so the index is never copied whole */
     uint8_t fr[8], crc[4];
     uint32_t len = (uint32_t)(head.len + data.len);
-    rpt_le32_store(fr, RPT_T_INDX);
-    rpt_le32_store(fr + 4, len);
+    rpti_le32_store(fr, RPT_T_INDX);
+    rpti_le32_store(fr + 4, len);
     uLong c = crc32(0L, fr, 4);
     c = crc32(c, head.p, (uInt)head.len);
     if (data.len) c = crc32(c, data.p, (uInt)data.len);
-    rpt_le32_store(crc, (uint32_t)c);
+    rpti_le32_store(crc, (uint32_t)c);
     *index_off = w->pos;
     rc = out_write(w, fr, 8);
     if (!rc) rc = out_write(w, head.p, head.len);
     if (!rc) rc = out_write(w, data.p, data.len);
     if (!rc) rc = out_write(w, crc, 4);
-    rpt_buf_free(&head);
-    rpt_buf_free(&data);
+    rpti_buf_free(&head);
+    rpti_buf_free(&data);
     return rc;
 }
 
 static int sync_fd(rpt_writer *w) {
     if (fsync(w->fd) != 0 && errno != EINVAL && errno != EROFS) {
         w->failed = 1;
-        return rpt_seterr(w->err, RPT_E_IO, "cannot sync: %s", strerror(errno));
+        return rpti_seterr(w->err, RPT_E_IO, "cannot sync: %s", strerror(errno));
     }
     return RPT_OK;
 }
@@ -569,7 +569,7 @@ static void sync_dir_of(const char *path) {
 int rpt_writer_close(rpt_writer *w) {
     if (!w) return RPT_E_ARG;
     if (w->closed) return RPT_OK;
-    if (w->failed) return rpt_seterr(w->err, RPT_E_ARG, "the writer has failed: %s", w->err);
+    if (w->failed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed: %s", w->err);
     int rc = drain_all(w);
     pool_stop(w);
     if (rc) return rc;
@@ -579,28 +579,28 @@ int rpt_writer_close(rpt_writer *w) {
     /* D covers the header, keys, dictionaries and this index's root */
     rpt_seal sl;
     memset(&sl, 0, sizeof sl);
-    rpt_seal_d(w->head_chunk.p, w->head_chunk.len, w->aux.p, w->aux.len, w->index_root, sl.d);
+    rpti_seal_d(w->head_chunk.p, w->head_chunk.len, w->aux.p, w->aux.len, w->index_root, sl.d);
     sl.generation = w->gen;
     sl.count = w->base + w->ib.n;
     memcpy(sl.prev, w->prev_seal, 32);
     memcpy(sl.key_id, w->sk->id, 8);
     uint8_t msg[108];
-    rpt_seal_message(msg, w->archive_id, &sl);
+    rpti_seal_message(msg, w->archive_id, &sl);
     crypto_sign_detached(sl.sig, NULL, msg, sizeof msg, w->sk->sk);
     uint64_t seal_off = w->pos;
     w->chunk.len = 0;
-    if (rpt_seal_encode(&w->chunk, &sl)) return nomem(w);
+    if (rpti_seal_encode(&w->chunk, &sl)) return nomem(w);
     if ((rc = out_write(w, w->chunk.p, w->chunk.len))) return rc;
     rpt_trailer t = {index_off, seal_off, w->prev_trailer, w->gen, sl.count};
     w->chunk.len = 0;
-    if (rpt_trailer_encode(&w->chunk, &t)) return nomem(w);
+    if (rpti_trailer_encode(&w->chunk, &t)) return nomem(w);
     if ((rc = out_write(w, w->chunk.p, w->chunk.len))) return rc;
     if (w->mode != MODE_FD && (rc = sync_fd(w))) return rc;
     if (w->mode == MODE_PATH) {
         if (close(w->fd) != 0) {
             w->fd = -1;
             w->failed = 1;
-            return rpt_seterr(w->err, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
+            return rpti_seterr(w->err, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
         }
         w->fd = -1;
         /* without overwrite, link() refuses an existing name atomically */
@@ -609,7 +609,7 @@ int rpt_writer_close(rpt_writer *w) {
         if (!ok) {
             int e = errno;
             w->failed = 1;
-            return rpt_seterr(w->err, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
+            return rpti_seterr(w->err, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
                               w->path, strerror(e));
         }
         free(w->tmp);
@@ -639,7 +639,7 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     w->mode = mode;
     w->gen = 1;
     w->level = opt->level < 0 ? 6 : opt->level > 9 ? 9 : opt->level;
-    if (!sk) return rpt_seterr(w->err, RPT_E_ARG, "no secret key given");
+    if (!sk) return rpti_seterr(w->err, RPT_E_ARG, "no secret key given");
     w->sk = sk;
     if (opt->archive_id) memcpy(w->archive_id, opt->archive_id, 16);
     else randombytes_buf(w->archive_id, 16);
@@ -650,20 +650,20 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     w->key_comment = strdup(opt->key_comment ? opt->key_comment : "");
     if (w->software && w->key_comment) {
         size_t a = strlen(w->software), b = strlen(w->key_comment);
-        if (a > 4096 || b > 4096 || !rpt_utf8_valid((const uint8_t *)w->software, a) ||
-            !rpt_utf8_valid((const uint8_t *)w->key_comment, b))
-            return rpt_seterr(w->err, RPT_E_ARG,
+        if (a > 4096 || b > 4096 || !rpti_utf8_valid((const uint8_t *)w->software, a) ||
+            !rpti_utf8_valid((const uint8_t *)w->key_comment, b))
+            return rpti_seterr(w->err, RPT_E_ARG,
                               "the software name and key comment must be UTF-8, at most 4096 bytes");
     }
-    if (!w->software || !w->key_comment || rpt_zctx_init(&w->z, w->level))
-        return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->software || !w->key_comment || rpti_zctx_init(&w->z, w->level))
+        return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     unsigned threads = opt->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
     }
     if (threads > 256) threads = 256;
-    if (pool_start(w, threads)) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (pool_start(w, threads)) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     return RPT_OK;
 }
 
@@ -673,22 +673,22 @@ int rpt_writer_open_path(rpt_writer **out, const char *path, int overwrite, cons
     int rc = writer_new(out, MODE_PATH, sk, opt);
     rpt_writer *w = *out;
     if (rc) return rc;
-    if (!path || !*path) return rpt_seterr(w->err, RPT_E_ARG, "no path given");
+    if (!path || !*path) return rpti_seterr(w->err, RPT_E_ARG, "no path given");
     w->overwrite = overwrite;
     struct stat st;
     if (!overwrite && lstat(path, &st) == 0)
-        return rpt_seterr(w->err, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
+        return rpti_seterr(w->err, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
     size_t n = strlen(path);
     w->path = strdup(path);
     w->tmp = malloc(n + 16);
-    if (!w->path || !w->tmp) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->path || !w->tmp) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
     w->fd = mkstemp(w->tmp);
     if (w->fd < 0) {
         int e = errno;
         free(w->tmp);
         w->tmp = NULL;
-        return rpt_seterr(w->err, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
+        return rpti_seterr(w->err, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
                           strerror(e));
     }
     (void)fchmod(w->fd, 0644);
@@ -699,7 +699,7 @@ int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt
     if (!out) return RPT_E_ARG;
     int rc = writer_new(out, MODE_FD, sk, opt);
     if (rc) return rc;
-    if (fd < 0) return rpt_seterr((*out)->err, RPT_E_ARG, "bad descriptor");
+    if (fd < 0) return rpti_seterr((*out)->err, RPT_E_ARG, "bad descriptor");
     (*out)->fd = fd;
     return RPT_OK;
 }
@@ -710,15 +710,15 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     int rc = writer_new(out, MODE_APPEND, sk, opt);
     rpt_writer *w = *out;
     if (rc) return rc;
-    if (!path) return rpt_seterr(w->err, RPT_E_ARG, "no path given");
+    if (!path) return rpti_seterr(w->err, RPT_E_ARG, "no path given");
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (w->fd < 0) return rpt_seterr(w->err, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (w->fd < 0) return rpti_seterr(w->err, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
     if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
-        return rpt_seterr(w->err, RPT_E_IO, "'%s' is being written by another process", path);
+        return rpti_seterr(w->err, RPT_E_IO, "'%s' is being written by another process", path);
     rc = rpt_reader_open_path(&w->old, path, 0);
-    if (!rc) rc = rpt_reader_check_seal(w->old);
+    if (!rc) rc = rpti_reader_check_seal(w->old);
     if (rc) {
-        rpt_seterr(w->err, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
+        rpti_seterr(w->err, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
         close(w->fd);
         w->fd = -1;
         return rc;
@@ -726,22 +726,22 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     rpt_reader *r = w->old;
     w->old_size = r->trailer_offset + RPT_TRAILER_BYTES;
     if (r->tail_bytes && ftruncate(w->fd, (off_t)w->old_size) != 0)
-        return rpt_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
+        return rpti_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
                           strerror(errno));
     if (lseek(w->fd, (off_t)w->old_size, SEEK_SET) < 0)
-        return rpt_seterr(w->err, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
+        return rpti_seterr(w->err, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
     w->pos = w->old_size;
     w->gen = r->seal.generation + 1;
     w->base = r->count;
     w->prev_trailer = r->trailer_offset;
     memcpy(w->prev_seal, r->seal_digest, 32);
     memcpy(w->archive_id, r->archive_id, 16);
-    if (rpt_buf_put(&w->head_chunk, r->head_chunk.p, r->head_chunk.len) ||
-        rpt_buf_put(&w->aux, r->aux.p, r->aux.len))
-        return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (rpti_buf_put(&w->head_chunk, r->head_chunk.p, r->head_chunk.len) ||
+        rpti_buf_put(&w->aux, r->aux.p, r->aux.len))
+        return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     w->aux_off = malloc((r->n_aux ? r->n_aux : 1) * sizeof *w->aux_off);
     w->dicts = malloc((r->n_dicts ? r->n_dicts : 1) * sizeof *w->dicts);
-    if (!w->aux_off || !w->dicts) return rpt_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->aux_off || !w->dicts) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
     if (r->n_aux) memcpy(w->aux_off, r->aux_off, r->n_aux * sizeof *w->aux_off);
     w->n_aux = r->n_aux;
     /* earlier dictionaries stay usable; the reader owns their bytes */
@@ -772,14 +772,14 @@ void rpt_writer_free(rpt_writer *w) {
     free(w->key_comment);
     for (size_t i = w->n_dicts_old; i < w->n_dicts; i++) free((void *)w->dicts[i].data);
     free(w->dicts);
-    rpt_buf_free(&w->head_chunk);
-    rpt_buf_free(&w->aux);
+    rpti_buf_free(&w->head_chunk);
+    rpti_buf_free(&w->aux);
     free(w->aux_off);
-    rpt_ib_free(&w->ib);
-    rpt_buf_free(&w->names);
+    rpti_ib_free(&w->ib);
+    rpti_buf_free(&w->names);
     free(w->nset);
     rpt_reader_free(w->old);
-    rpt_zctx_end(&w->z);
-    rpt_buf_free(&w->chunk);
+    rpti_zctx_end(&w->z);
+    rpti_buf_free(&w->chunk);
     free(w);
 }

@@ -166,7 +166,7 @@ int main(int argc, char **argv) {
     add(w, "meteo/warning.txt", T0, "Severe weather warning", "Meteorological Office", NULL, 0,
         NULL, weather, strlen(weather));
     static const char note[] = "an ancillary chunk that readers skip";
-    if (rpt_writer_put_ancillary(w, RPT_TYPE('n', 'o', 't', 'e'), note, sizeof note - 1))
+    if (rpti_writer_put_ancillary(w, RPT_TYPE('n', 'o', 't', 'e'), note, sizeof note - 1))
         fail(w, "ancillary");
     add(w, "courts/hearing.txt", T0, "Notice of public hearing", "Administrative Court", NULL, 0,
         NULL, court, strlen(court));

@@ -6,35 +6,35 @@
 
 int main(void) {
     CHECK_EQ_INT(rpt_init(), RPT_OK);
-    CHECK_EQ_INT(sizeof rpt_magic, RPT_MAGIC_BYTES);
-    CHECK_EQ_INT(rpt_magic[0], 0x80 | RPT_FORMAT_MAJOR);
-    CHECK(memcmp(rpt_magic + 1, "RPT\r\n\x1a\n", 7) == 0);
+    CHECK_EQ_INT(sizeof rpti_magic, RPT_MAGIC_BYTES);
+    CHECK_EQ_INT(rpti_magic[0], 0x80 | RPT_FORMAT_MAJOR);
+    CHECK(memcmp(rpti_magic + 1, "RPT\r\n\x1a\n", 7) == 0);
     CHECK_EQ_INT(RPT_TRAILER_BYTES, RPT_CHUNK_OVERHEAD + RPT_TRAILER_BODY);
     CHECK_EQ_INT(sizeof RPT_RECORD_PREFIX - 1, RPT_PREFIX_BYTES);
     CHECK_EQ_INT(sizeof RPT_SEAL_PREFIX - 1, RPT_PREFIX_BYTES);
     CHECK_EQ_INT(strlen(RPT_RECORD_PREFIX), 13);
     CHECK_EQ_INT(strlen(RPT_SEAL_PREFIX), 11);
     CHECK_EQ_INT(RPT_SEAL_BODY, 4 + 8 + 32 + 32 + RPT_KEY_ID_BYTES + RPT_SIGNATURE_BYTES);
-    CHECK_EQ_INT(rpt_chunk_cap(RPT_T_TRLR), RPT_TRAILER_BODY);
-    CHECK_EQ_INT(rpt_chunk_cap(RPT_T_DICT), RPT_DICT_MAX + 64);
-    CHECK(rpt_chunk_cap(RPT_T_RECD) >= RPT_PAYLOAD_MAX + RPT_METADATA_MAX);
-    CHECK_EQ_INT(rpt_chunk_cap(RPT_TYPE('Z', 'z', 'z', 'z')), 0);
-    CHECK(rpt_chunk_cap(RPT_TYPE('z', 'z', 'z', 'z')) > 0);
-    CHECK(rpt_chunk_is_critical(RPT_T_RECD));
-    CHECK(!rpt_chunk_is_critical(RPT_TYPE('n', 'o', 't', 'e')));
-    CHECK(!rpt_chunk_type_valid(RPT_TYPE('R', 'E', 'C', '1')));
+    CHECK_EQ_INT(rpti_chunk_cap(RPT_T_TRLR), RPT_TRAILER_BODY);
+    CHECK_EQ_INT(rpti_chunk_cap(RPT_T_DICT), RPT_DICT_MAX + 64);
+    CHECK(rpti_chunk_cap(RPT_T_RECD) >= RPT_PAYLOAD_MAX + RPT_METADATA_MAX);
+    CHECK_EQ_INT(rpti_chunk_cap(RPT_TYPE('Z', 'z', 'z', 'z')), 0);
+    CHECK(rpti_chunk_cap(RPT_TYPE('z', 'z', 'z', 'z')) > 0);
+    CHECK(rpti_chunk_is_critical(RPT_T_RECD));
+    CHECK(!rpti_chunk_is_critical(RPT_TYPE('n', 'o', 't', 'e')));
+    CHECK(!rpti_chunk_type_valid(RPT_TYPE('R', 'E', 'C', '1')));
     /* the sizes in real output: a seal chunk and a trailer chunk */
     rpt_buf b = {0};
     rpt_seal s;
     memset(&s, 0, sizeof s);
     s.generation = 1;
-    CHECK_EQ_INT(rpt_seal_encode(&b, &s), RPT_OK);
+    CHECK_EQ_INT(rpti_seal_encode(&b, &s), RPT_OK);
     CHECK_EQ_INT(b.len, RPT_CHUNK_OVERHEAD + RPT_SEAL_BODY);
     b.len = 0;
     rpt_trailer t = {1, 2, 0, 1, 0};
-    CHECK_EQ_INT(rpt_trailer_encode(&b, &t), RPT_OK);
+    CHECK_EQ_INT(rpti_trailer_encode(&b, &t), RPT_OK);
     CHECK_EQ_INT(b.len, RPT_TRAILER_BYTES);
-    rpt_buf_free(&b);
+    rpti_buf_free(&b);
     /* the default level and the key id's hex form */
     rpt_writer_options o;
     rpt_writer_options_init(&o);

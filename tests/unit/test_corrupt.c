@@ -19,10 +19,10 @@ typedef struct {
 static size_t walk(const uint8_t *p, size_t n, chunk_at *out, size_t max) {
     size_t k = 0, pos = RPT_MAGIC_BYTES;
     while (pos + 12 <= n && k < max) {
-        uint32_t len = rpt_le32_load(p + pos + 4);
+        uint32_t len = rpti_le32_load(p + pos + 4);
         out[k].off = pos;
         out[k].len = (size_t)len + 12;
-        out[k].type = rpt_le32_load(p + pos);
+        out[k].type = rpti_le32_load(p + pos);
         k++;
         pos += (size_t)len + 12;
     }
@@ -39,8 +39,8 @@ static chunk_at find_chunk(const uint8_t *p, size_t n, uint32_t type, int nth) {
 }
 
 static void fix_crc(uint8_t *p, chunk_at c) {
-    uint32_t crc = rpt_chunk_crc(c.type, p + c.off + 8, c.len - 12);
-    rpt_le32_store(p + c.off + c.len - 4, crc);
+    uint32_t crc = rpti_chunk_crc(c.type, p + c.off + 8, c.len - 12);
+    rpti_le32_store(p + c.off + c.len - 4, crc);
 }
 
 /* Writes the bytes to a file and returns open's code; on success also
@@ -404,7 +404,7 @@ static void test_salvage_middle(void) {
 static void test_over_cap(void) {
     uint8_t *p = copy();
     chunk_at c = find_chunk(p, orig_len, RPT_T_RECD, 1);
-    rpt_le32_store(p + c.off + 4, 0xFFFFFFF0u);
+    rpti_le32_store(p + c.off + 4, 0xFFFFFFF0u);
     int v;
     CHECK_EQ_INT(try_bytes(p, orig_len, &v, NULL), RPT_OK);
     CHECK_EQ_INT(v, RPT_E_LIMIT);
@@ -416,7 +416,7 @@ static void test_over_cap(void) {
     /* an index chunk over its cap: the archive does not open */
     memcpy(p, orig, orig_len);
     c = find_chunk(p, orig_len, RPT_T_INDX, 0);
-    rpt_le32_store(p + c.off + 4, (1u << 30) + 1);
+    rpti_le32_store(p + c.off + 4, (1u << 30) + 1);
     CHECK_EQ_INT(try_bytes(p, orig_len, NULL, NULL), RPT_E_LIMIT);
     free(p);
 }
@@ -431,8 +431,8 @@ static void test_unknown_chunks(void) {
     rpt_record_info info;
     sample_info(0, name, sizeof name, &info);
     CHECK_EQ_INT(rpt_writer_add(w, &info, text, sample_text(0, text, sizeof text)), RPT_OK);
-    CHECK_EQ_INT(rpt_writer_put_ancillary(w, RPT_TYPE('n', 'o', 't', 'e'), "hello", 5), RPT_OK);
-    CHECK_EQ_INT(rpt_writer_put_ancillary(w, RPT_TYPE('N', 'o', 't', 'e'), "x", 1), RPT_E_ARG);
+    CHECK_EQ_INT(rpti_writer_put_ancillary(w, RPT_TYPE('n', 'o', 't', 'e'), "hello", 5), RPT_OK);
+    CHECK_EQ_INT(rpti_writer_put_ancillary(w, RPT_TYPE('N', 'o', 't', 'e'), "x", 1), RPT_E_ARG);
     sample_info(1, name, sizeof name, &info);
     CHECK_EQ_INT(rpt_writer_add(w, &info, text, sample_text(1, text, sizeof text)), RPT_OK);
     CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
@@ -463,19 +463,19 @@ static void test_varints(void) {
     static const uint8_t endless[] = {0x80, 0x80, 0x80};
     uint64_t v;
     rpt_cur c = {overlong, 2, 0};
-    CHECK_EQ_INT(rpt_cur_varint(&c, &v), RPT_E_FORMAT);
+    CHECK_EQ_INT(rpti_cur_varint(&c, &v), RPT_E_FORMAT);
     c = (rpt_cur){max, 10, 0};
-    CHECK_EQ_INT(rpt_cur_varint(&c, &v), RPT_OK);
+    CHECK_EQ_INT(rpti_cur_varint(&c, &v), RPT_OK);
     CHECK(v == UINT64_MAX);
     c = (rpt_cur){over, 10, 0};
-    CHECK_EQ_INT(rpt_cur_varint(&c, &v), RPT_E_FORMAT);
+    CHECK_EQ_INT(rpti_cur_varint(&c, &v), RPT_E_FORMAT);
     c = (rpt_cur){endless, 3, 0};
-    CHECK_EQ_INT(rpt_cur_varint(&c, &v), RPT_E_TRUNCATED);
+    CHECK_EQ_INT(rpti_cur_varint(&c, &v), RPT_E_TRUNCATED);
     uint8_t buf[10];
     for (uint64_t x = 0; x < 70000; x += 37) {
-        size_t k = rpt_varint_encode(buf, x);
+        size_t k = rpti_varint_encode(buf, x);
         c = (rpt_cur){buf, k, 0};
-        CHECK(rpt_cur_varint(&c, &v) == RPT_OK && v == x && c.pos == k);
+        CHECK(rpti_cur_varint(&c, &v) == RPT_OK && v == x && c.pos == k);
     }
 }
 

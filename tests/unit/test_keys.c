@@ -129,8 +129,8 @@ static void make_seckey(const char *path, const char *sigalg, const char *kdf,
     if (kdf) memcpy(raw + 2, kdf, 2);
     memcpy(raw + 4, chkalg, 2);
     if (kdf) randombytes_buf(raw + 6, 32);
-    rpt_le64_store(raw + 38, ops);
-    rpt_le64_store(raw + 46, mem);
+    rpti_le64_store(raw + 38, ops);
+    rpti_le64_store(raw + 46, mem);
     memcpy(raw + 54, id, 8);
     memcpy(raw + 62, sk, 64);
     if (chk_mode) {
@@ -675,8 +675,8 @@ static void test_encrypted_full(int have_minisign) {
                             sodium_base64_VARIANT_ORIGINAL) == 0 && got == 158);
     CHECK(memcmp(raw, "EdScB2", 6) == 0);
     CHECK(!sodium_is_zero(raw + 6, 32));
-    CHECK(rpt_le64_load(raw + 38) == 33554432u);
-    CHECK(rpt_le64_load(raw + 46) == 1073741824u);
+    CHECK(rpti_le64_load(raw + 38) == 33554432u);
+    CHECK(rpti_le64_load(raw + 46) == 1073741824u);
     CHECK(memcmp(raw + 54, k->id, 8) != 0 || memcmp(raw + 62, k->sk, 32) != 0);
 
     int pty_rc = -2;
