@@ -102,6 +102,7 @@ extern "C" {
  *   2 anything else (usage, I/O, keys, names, memory).
  */
 #define RPT_OK 0
+#define RPT_EOF 1              /* rpt_reader_next(): no more records */
 #define RPT_E_IO (-1)          /* read, write, open, rename or sync failed */
 #define RPT_E_NOMEM (-2)       /* out of memory */
 #define RPT_E_ARG (-3)         /* invalid argument or call out of order */
@@ -441,7 +442,7 @@ RPT_EXPORT int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags,
                                rpt_record *out) RPT_WARN_UNUSED;
 
 /* Returns the next record in file order, verified (signature; digest
- * against the index where one is known). Returns RPT_OK, 1 at the end,
+ * against the index where one is known). Returns RPT_OK, RPT_EOF at the end,
  * or an error code as rpt_reader_read(). In sequential mode an index,
  * seal or trailer that fails is reported here too. In salvage mode
  * damaged stretches are skipped and only intact, verified records are

@@ -106,6 +106,24 @@ int rpti_seterr(char *buf, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* A handle's failure state, kept the way libarchive keeps ARCHIVE_FATAL:
+ * the first failure wins. rpti_fail() formats into scratch space first, so
+ * a message may quote the current one ("%s", f->msg) without clobbering
+ * it, and once code is set every later rpti_fail() leaves code and msg as
+ * they were and returns the first code. A public call on a failed handle
+ * returns rpti_failed() at once. */
+typedef struct rpti_failure {
+    int code;              /* RPT_OK until the first failure */
+    char msg[RPT_ERRLEN];  /* the first failure's detail */
+} rpti_failure;
+int rpti_fail(rpti_failure *f, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The code of the first failure, or RPT_OK. */
+static inline int rpti_failed(const rpti_failure *f) { return f->code; }
+
 /* Copies a detail into a caller's (err, errlen), which may be NULL. */
 int rpti_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...)
 #if defined(__GNUC__)

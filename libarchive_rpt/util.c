@@ -50,6 +50,18 @@ int rpti_seterr(char *buf, int code, const char *fmt, ...) {
     return code;
 }
 
+int rpti_fail(rpti_failure *f, int code, const char *fmt, ...) {
+    if (f->code != RPT_OK) return f->code;
+    char scratch[RPT_ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(scratch, sizeof scratch, fmt, ap);
+    va_end(ap);
+    memcpy(f->msg, scratch, sizeof f->msg);
+    f->code = code;
+    return code;
+}
+
 int rpti_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...) {
     if (err && errlen) {
         va_list ap;
