@@ -42,6 +42,17 @@
  * own worker threads (rpt_writer_options.threads); they never outlive
  * rpt_writer_close() or rpt_writer_free().
  *
+ * ABI
+ *
+ * The shared library's soname is libarchive_rpt.so.1 and every symbol is
+ * versioned (RPT_1.0). A struct a caller fills for the library
+ * (rpt_writer_options, rpt_record_info) starts with a size field, so the
+ * library knows which fields the caller was compiled with; fields are only
+ * ever added at the end. A struct the library fills into the caller's
+ * storage (rpt_record, rpt_verify_summary, rpt_archive_info) ends in
+ * reserved space that later fields are taken from, so its size never
+ * changes. A program built against 1.x runs with any later 1.y.
+ *
  * MEMORY
  *
  * A random-access reader holds the headers of the live index segments
@@ -69,6 +80,16 @@ extern "C" {
 #define RPT_EXPORT
 #define RPT_WARN_UNUSED
 #endif
+
+/* The version of this header. rpt_version() gives the library's. */
+#define RPT_VERSION_MAJOR 1
+#define RPT_VERSION_MINOR 0
+#define RPT_VERSION_PATCH 0
+#define RPT_VERSION_STRING "1.0.0"
+/* One number that grows with each release: 10000 * major + 100 * minor +
+ * patch, for #if tests. */
+#define RPT_VERSION_NUMBER                                                     \
+    (RPT_VERSION_MAJOR * 10000 + RPT_VERSION_MINOR * 100 + RPT_VERSION_PATCH)
 
 /* ---------------------------------------------------------------------
  * Sizes and limits. tests/unit/test_const.c checks that the code uses
@@ -223,6 +244,7 @@ typedef struct rpt_meta {
 /* The metadata of a record, as given to rpt_writer_add(). Strings are
  * UTF-8 and NUL-terminated; the writer copies what it needs. */
 typedef struct rpt_record_info {
+    size_t size;            /* sizeof(rpt_record_info), or 0: the 1.0 fields */
     const char *name;       /* required: path-like, unique (spec 4.4) */
     int64_t issued;         /* seconds since 1970-01-01T00:00:00Z */
     const char *title;      /* NULL or "": none */
@@ -259,6 +281,7 @@ typedef struct rpt_record {
     const uint8_t *data;    /* the payload; NULL when only metadata was read */
     size_t data_len;
     int trusted;            /* 1 when the signer is in the trusted set */
+    uint64_t reserved[6];   /* for later fields; the library zeroes it */
 } rpt_record;
 
 /* ---------------------------------------------------------------------
@@ -267,6 +290,7 @@ typedef struct rpt_record {
 typedef struct rpt_writer rpt_writer;
 
 typedef struct rpt_writer_options {
+    size_t size;            /* set by rpt_writer_options_init(); 0: 1.0 */
     int level;              /* zlib level 0..9; -1 = default (6) */
     unsigned threads;       /* worker threads; 0 = one per online core */
     int64_t created;        /* creation time; INT64_MIN = now */
@@ -275,8 +299,16 @@ typedef struct rpt_writer_options {
     const char *key_comment; /* comment stored with the signer key */
 } rpt_writer_options;
 
+/* Fills the size bytes at opt with the defaults and sets opt->size to
+ * size. Call it through rpt_writer_options_init(), which passes the size
+ * the caller was compiled with; a binding that cannot use inline functions
+ * calls this with its own struct size. */
+RPT_EXPORT void rpt_writer_options_init_size(rpt_writer_options *opt, size_t size);
+
 /* Fills *opt with the defaults. */
-RPT_EXPORT void rpt_writer_options_init(rpt_writer_options *opt);
+static inline void rpt_writer_options_init(rpt_writer_options *opt) {
+    rpt_writer_options_init_size(opt, sizeof *opt);
+}
 
 /* Opens a writer that builds a new archive at path. The bytes go to a
  * temporary file in the same directory, which rpt_writer_close() fsyncs
@@ -471,6 +503,7 @@ typedef struct rpt_verify_summary {
     uint64_t untrusted; /* valid signature by a key not trusted */
     uint64_t generations; /* seals verified */
     int archive_status; /* worst archive-level status: RPT_OK or RPT_E_* */
+    uint64_t reserved[6]; /* for later fields; the library zeroes it */
 } rpt_verify_summary;
 
 /* Checks everything: every chunk's CRC, every record's digest and
@@ -513,6 +546,7 @@ typedef struct rpt_archive_info {
     uint64_t file_size;
     uint64_t tail_bytes;   /* bytes after the last valid trailer */
     uint64_t index_bytes;  /* bytes of the live index chunks */
+    uint64_t reserved[8];  /* for later fields; the library zeroes it */
 } rpt_archive_info;
 
 /* Fills *out (random access; in sequential mode after the pass). */

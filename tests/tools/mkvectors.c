@@ -38,7 +38,7 @@ static rpt_writer *open_vec(const char *name, int level) {
 static void add(rpt_writer *w, const char *name, int64_t issued, const char *title,
                 const char *source, const char *media, size_t n_meta, const rpt_meta *meta,
                 const void *data, size_t len) {
-    rpt_record_info info = {name, issued, title, source, media, n_meta, meta};
+    rpt_record_info info = {.name = name, .issued = issued, .title = title, .source = source, .media_type = media, .n_meta = n_meta, .meta = meta};
     if (rpt_writer_add(w, &info, data, len)) fail(w, name);
 }
 
