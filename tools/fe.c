@@ -3,6 +3,7 @@
 #include "fe.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
@@ -57,6 +58,76 @@ void fe_usage_error(const char *fmt, ...) {
     va_end(ap);
     fprintf(stderr, "Try '%s --help' for more information.\n", fe_progname);
     exit(FE_EXIT_USAGE);
+}
+
+/* ---------------------------------------------------------------- options */
+/* Edit distance between a and b, capped: enough to rank near misses. */
+static size_t edit_distance(const char *a, size_t na, const char *b) {
+    size_t nb = strlen(b), row[64];
+    if (na >= 63 || nb >= 63) return SIZE_MAX;
+    for (size_t j = 0; j <= nb; j++) row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+/* The long option nearest to what was typed ("--sorce" -> "source"), or
+ * NULL when nothing is near enough to be a typo. */
+static const char *nearest_option(const char *typed, const struct option *longopts) {
+    size_t n = strcspn(typed, "=");
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (const struct option *o = longopts; o && o->name; o++) {
+        size_t d = edit_distance(typed, n, o->name);
+        /* on a tie, the one that starts as typed: "sorce" is "source" */
+        if (d < best_d || (d == best_d && best && best[0] != typed[0] && o->name[0] == typed[0]))
+            best_d = d, best = o->name;
+    }
+    size_t limit = n <= 4 ? 1 : 2;
+    return best_d <= limit ? best : NULL;
+}
+
+/* What to call the option getopt stopped at, for a message. */
+static void option_text(char **argv, int optindex, int opt, char *buf, size_t cap) {
+    const char *arg = optindex > 0 ? argv[optindex - 1] : NULL;
+    if (opt > 0 && opt < 128 && (!arg || strncmp(arg, "--", 2) != 0))
+        snprintf(buf, cap, "-%c", opt);
+    else if (arg)
+        snprintf(buf, cap, "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(buf, cap, "?");
+}
+
+int fe_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts) {
+    char spec[128];
+    /* a leading ':' tells a missing argument (':') from an unknown option */
+    snprintf(spec, sizeof spec, ":%s", shortopts);
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c != '?' && c != ':') return c;
+    char what[96];
+    option_text(argv, optind, optopt, what, sizeof what);
+    if (c == ':') fe_usage_error("option '%s' needs an argument", what);
+    const char *near = NULL;
+    if (strncmp(what, "--", 2) == 0) {
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (strcmp(o->name, what + 2) == 0 && o->has_arg == no_argument)
+                fe_usage_error("option '%s' takes no argument", what);
+        near = nearest_option(what + 2, longopts);
+    }
+    if (near) fe_usage_error("unknown option '%s'; did you mean '--%s'?", what, near);
+    fe_usage_error("unknown option '%s'", what);
+    return '?';
 }
 
 void fe_print_version(void) {
@@ -560,7 +631,9 @@ double fe_clock(void) {
 
 void fe_progress_start(fe_progress *pg, int quiet, uint64_t items, uint64_t bytes) {
     memset(pg, 0, sizeof *pg);
-    pg->enabled = !quiet && isatty(STDERR_FILENO);
+    /* a dumb terminal cannot redraw a line in place */
+    const char *term = getenv("TERM");
+    pg->enabled = !quiet && isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
     pg->start = fe_started > 0 ? fe_started : fe_clock();
     pg->total_items = items;
     pg->total_bytes = bytes;

@@ -97,6 +97,12 @@ int fe_utf8_text(const uint8_t *p, size_t n);
 /* "12.3 KiB" into buf. */
 void fe_bytes_human(uint64_t n, char buf[32]);
 
+/* getopt_long() with the front end's messages: an unknown option, with
+ * "did you mean" for a near miss of a long one, or a missing argument is
+ * a usage error (exit 2), said once. Returns as getopt_long(). */
+struct option;
+int fe_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
 /* A progress line on stderr, shown only when stderr is a terminal, not
  * quiet, and the job has run past one second. */
 typedef struct fe_progress {

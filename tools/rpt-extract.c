@@ -349,7 +349,7 @@ int main(int argc, char **argv) {
     memset(&x, 0, sizeof x);
     x.dir = ".";
     x.dirfd = -1;
-    while ((c = getopt_long(argc, argv, "p:P:C:OfvqhV", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "p:P:C:OfvqhV", longopts)) != -1) {
         switch (c) {
         case 'p': if (fe_keys_add_file(&x.keys, optarg)) exit(FE_EXIT_USAGE); break;
         case 'P': if (fe_keys_add_base64(&x.keys, optarg)) exit(FE_EXIT_USAGE); break;

@@ -544,6 +544,13 @@ static rpt_seckey *load_key(const pack *pk) {
     fe_pass pw = {NULL, 0};
     rpt_seckey *sk = NULL;
     rc = rpt_seckey_is_encrypted(pk->sec_path, &encrypted, err, sizeof err);
+    if (rc == RPT_E_KEY) {
+        /* the most likely mix-up: the .pub file of the pair */
+        rpt_pubkey pub;
+        if (rpt_pubkey_load(pk->sec_path, &pub, NULL, 0) == RPT_OK)
+            fe_die(FE_EXIT_USAGE, "'%s' is a public key; -s wants the secret key of the pair",
+                   pk->sec_path);
+    }
     if (rc != RPT_OK)
         fe_die(FE_EXIT_USAGE, "secret key '%s': %s", pk->sec_path, *err ? err : rpt_strerror(rc));
     if (encrypted) {
@@ -687,7 +694,7 @@ int main(int argc, char **argv) {
     memset(&pk, 0, sizeof pk);
     pk.level = DEFAULT_LEVEL;
     pk.dict_opt = "auto";
-    while ((c = getopt_long(argc, argv, "s:o:fT:j:vqhV0123456789", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "s:o:fT:j:vqhV0123456789", longopts)) != -1) {
         switch (c) {
         case 's': pk.sec_path = optarg; break;
         case 'o': pk.out_path = optarg; break;

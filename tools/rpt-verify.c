@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
     int c, rc, status, from_stdin;
 
     fe_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "p:P:qhV", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "p:P:qhV", longopts)) != -1) {
         switch (c) {
         case 'p': if (fe_keys_add_file(&keys, optarg)) exit(FE_EXIT_USAGE); break;
         case 'P': if (fe_keys_add_base64(&keys, optarg)) exit(FE_EXIT_USAGE); break;
