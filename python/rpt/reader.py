@@ -252,7 +252,9 @@ class Reader:
         c = _ffi.rpt_record()
         rc = _ffi.lib().rpt_reader_read(self._handle(), number, flags, ctypes.byref(c))
         if rc == _ffi.E_UNTRUSTED:
-            raise self._fail(rc, _record(c))
+            # a record is filled in only when its own signer was the
+            # problem, not an untrusted seal found before it was read
+            raise self._fail(rc, _record(c) if c.name else None)
         if rc != _ffi.OK:
             raise self._fail(rc)
         return _record(c)
