@@ -14,14 +14,14 @@ ctypes.util.find_library('archive_rpt') finds it, else libarchive_rpt.so.1.
     with rpt.Writer("new.rpt", "demo.key") as w:
         w.add("a/b.txt", b"...", title="A bulletin")
 """
-from ._ffi import (LibraryNotFound, DICT_NONE, METHOD_STORED, METHOD_DEFLATE,
+from ._ffi import (LibraryNotFound, DICT_MAX, DICT_NONE, METHOD_STORED, METHOD_DEFLATE,
                    METHOD_DEFLATE_DICT)
 from .errors import (Error, Authenticity, BadSignature, DigestMismatch, Damaged, Untrusted,
                      IOFailure, InvalidArgument, InvalidName, Duplicate, NotFound, BadKey,
                      BadPassphrase, Exists, strerror)
 from .keys import PublicKey, SecretKey
 from .reader import Reader, Record, VerifyEvent, Verification, ArchiveInfo, Generation
-from .writer import Writer
+from .writer import Writer, train_dict
 
 __version__ = "1.0.0"
 
@@ -47,6 +47,6 @@ __all__ = [
     "IOFailure", "InvalidArgument", "InvalidName", "Duplicate", "NotFound", "BadKey",
     "BadPassphrase", "Exists", "LibraryNotFound", "PublicKey", "SecretKey", "Reader",
     "Record", "VerifyEvent", "Verification", "ArchiveInfo", "Generation", "Writer",
-    "DICT_NONE", "METHOD_STORED", "METHOD_DEFLATE", "METHOD_DEFLATE_DICT",
-    "library_version", "check_name", "strerror",
+    "DICT_MAX", "DICT_NONE", "METHOD_STORED", "METHOD_DEFLATE", "METHOD_DEFLATE_DICT",
+    "library_version", "check_name", "strerror", "train_dict",
 ]

@@ -19,6 +19,7 @@ KEY_ID_BYTES = 8
 PUBLIC_KEY_BYTES = 32
 DIGEST_BYTES = 32
 ARCHIVE_ID_BYTES = 16
+DICT_MAX = 32768
 DICT_NONE = 0xFFFFFFFF
 INT64_MIN = -(1 << 63)
 
@@ -204,6 +205,7 @@ PROTOTYPES = {
     "rpt_seckey_is_encrypted": (_int, [_c_char_p, ctypes.POINTER(_int), _errbuf, _size]),
     "rpt_seckey_load": (_int, [_c_char_p, _c_char_p, _size, _handlep, _errbuf, _size]),
     "rpt_seckey_generate": (_int, [_handlep]),
+    "rpt_seckey_from_seed": (_int, [_u8p, _u8p, _handlep]),
     "rpt_seckey_public": (None, [_handle, ctypes.POINTER(rpt_pubkey)]),
     "rpt_seckey_save": (_int, [_handle, _c_char_p, _c_char_p, _c_char_p, _size, _c_char_p,
                                _int, _errbuf, _size]),
@@ -224,6 +226,8 @@ PROTOTYPES = {
     "rpt_writer_error": (_c_char_p, [_handle]),
     "rpt_writer_free": (None, [_handle]),
     "rpt_name_check": (_int, [_c_char_p, _size]),
+    "rpt_dict_train": (_int, [ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(_size), _size,
+                               _u8p, _size, ctypes.POINTER(_size)]),
     "rpt_reader_open_path": (_int, [_handlep, _c_char_p, _uint]),
     "rpt_reader_open_fd": (_int, [_handlep, _int, _uint]),
     "rpt_reader_trust": (_int, [_handle, ctypes.POINTER(rpt_pubkey)]),

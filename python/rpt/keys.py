@@ -22,6 +22,12 @@ def key_id_hex(key_id):
     return out.value.decode("ascii")
 
 
+def _detail(err, path):
+    """The library's text for a key file failure; it names the file."""
+    text = err.value.decode("utf-8", "replace")
+    return text if os.fsdecode(path) in text else "%s: %s" % (os.fsdecode(path), text)
+
+
 class PublicKey:
     """An Ed25519 public key with its minisign key id. Plain data."""
 
@@ -37,8 +43,7 @@ class PublicKey:
         err = ctypes.create_string_buffer(_ERR_BYTES)
         rc = _ffi.lib().rpt_pubkey_load(fsencode(path), ctypes.byref(c_key), err, _ERR_BYTES)
         if rc != _ffi.OK:
-            raise make_error(rc, "public key '%s': %s" % (os.fsdecode(path),
-                                                          err.value.decode("utf-8", "replace")))
+            raise make_error(rc, _detail(err, path))
         return cls(c_key)
 
     @classmethod
@@ -121,8 +126,21 @@ class SecretKey:
                                         len(passphrase) if passphrase else 0,
                                         ctypes.byref(h), err, _ERR_BYTES)
         if rc != _ffi.OK:
-            raise make_error(rc, "secret key '%s': %s" % (os.fsdecode(path),
-                                                          err.value.decode("utf-8", "replace")))
+            raise make_error(rc, _detail(err, path))
+        return cls(h)
+
+    @classmethod
+    def from_seed(cls, seed, key_id):
+        """The key pair for a 32-byte seed with an 8-byte key id: for test
+        vectors and deterministic tests only, never for real signing."""
+        if len(seed) != 32 or len(key_id) != _ffi.KEY_ID_BYTES:
+            raise InvalidArgument(_ffi.E_ARG, "from_seed wants 32 seed bytes and 8 id bytes")
+        h = ctypes.c_void_p()
+        rc = _ffi.lib().rpt_seckey_from_seed((ctypes.c_uint8 * 32).from_buffer_copy(seed),
+                                             (ctypes.c_uint8 * 8).from_buffer_copy(key_id),
+                                             ctypes.byref(h))
+        if rc != _ffi.OK:
+            raise make_error(rc)
         return cls(h)
 
     @staticmethod
@@ -133,8 +151,7 @@ class SecretKey:
         rc = _ffi.lib().rpt_seckey_is_encrypted(fsencode(path), ctypes.byref(enc), err,
                                                 _ERR_BYTES)
         if rc != _ffi.OK:
-            raise make_error(rc, "secret key '%s': %s" % (os.fsdecode(path),
-                                                          err.value.decode("utf-8", "replace")))
+            raise make_error(rc, _detail(err, path))
         return bool(enc.value)
 
     @classmethod

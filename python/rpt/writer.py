@@ -147,7 +147,9 @@ class Writer:
 
     @property
     def records(self):
-        """Records added so far in this generation."""
+        """Records written so far in this generation. With worker threads
+        (threads != 1) a record still being compressed is not counted
+        yet; after close() every added record is in the archive."""
         return _ffi.lib().rpt_writer_records(self._handle())
 
     @property
@@ -191,3 +193,20 @@ class Writer:
 
     def __repr__(self):
         return "<rpt.Writer %s%s>" % (self.name, "" if self._h else " closed")
+
+
+def train_dict(samples, capacity=_ffi.DICT_MAX):
+    """Trains a preset dictionary of at most capacity bytes from samples
+    (a list of bytes), for Writer.add_dict(). Deterministic; b"" when the
+    samples are too small to be worth one."""
+    samples = [bytes(x) for x in samples]
+    n = len(samples)
+    bufs = [ctypes.create_string_buffer(x, len(x)) for x in samples]
+    ptrs = (ctypes.c_void_p * max(n, 1))(*[ctypes.cast(b, ctypes.c_void_p) for b in bufs])
+    sizes = (ctypes.c_size_t * max(n, 1))(*[len(x) for x in samples])
+    out = (ctypes.c_uint8 * max(capacity, 1))()
+    out_len = ctypes.c_size_t()
+    rc = _ffi.lib().rpt_dict_train(ptrs, sizes, n, out, capacity, ctypes.byref(out_len))
+    if rc != _ffi.OK:
+        raise make_error(rc, "training a dictionary: %s" % _ffi.lib().rpt_strerror(rc).decode())
+    return bytes(out[:out_len.value])
