@@ -12,7 +12,11 @@ import ctypes.util
 import os
 import threading
 
-SUPPORTED_MAJOR = 1  # the soname's major: libarchive_rpt.so.1
+# The header version this binding mirrors; a library of the same major
+# (the soname's number: libarchive_rpt.so.1) is compatible.
+VERSION_MAJOR = 1
+VERSION_MINOR = 0
+VERSION_PATCH = 0
 
 # Sizes from the header.
 KEY_ID_BYTES = 8
@@ -73,6 +77,7 @@ class rpt_meta(ctypes.Structure):
 
 class rpt_record_info(ctypes.Structure):
     _fields_ = [
+        ("size", ctypes.c_size_t),  # sizeof this struct: the fields we know of
         ("name", _c_char_p),
         ("issued", ctypes.c_int64),
         ("title", _c_char_p),
@@ -103,11 +108,13 @@ class rpt_record(ctypes.Structure):
         ("data", _u8p),
         ("data_len", ctypes.c_size_t),
         ("trusted", ctypes.c_int),
+        ("reserved", ctypes.c_uint64 * 6),
     ]
 
 
 class rpt_writer_options(ctypes.Structure):
     _fields_ = [
+        ("size", ctypes.c_size_t),  # set by rpt_writer_options_init_size()
         ("level", ctypes.c_int),
         ("threads", ctypes.c_uint),
         ("created", ctypes.c_int64),
@@ -134,6 +141,7 @@ class rpt_verify_summary(ctypes.Structure):
         ("untrusted", ctypes.c_uint64),
         ("generations", ctypes.c_uint64),
         ("archive_status", ctypes.c_int),
+        ("reserved", ctypes.c_uint64 * 6),
     ]
 
 
@@ -171,6 +179,7 @@ class rpt_archive_info(ctypes.Structure):
         ("file_size", ctypes.c_uint64),
         ("tail_bytes", ctypes.c_uint64),
         ("index_bytes", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 8),
     ]
 
 
@@ -210,7 +219,7 @@ PROTOTYPES = {
     "rpt_seckey_save": (_int, [_handle, _c_char_p, _c_char_p, _c_char_p, _size, _c_char_p,
                                _int, _errbuf, _size]),
     "rpt_seckey_free": (None, [_handle]),
-    "rpt_writer_options_init": (None, [ctypes.POINTER(rpt_writer_options)]),
+    "rpt_writer_options_init_size": (None, [ctypes.POINTER(rpt_writer_options), _size]),
     "rpt_writer_open_path": (_int, [_handlep, _c_char_p, _int, _handle,
                                     ctypes.POINTER(rpt_writer_options)]),
     "rpt_writer_open_fd": (_int, [_handlep, _int, _handle, ctypes.POINTER(rpt_writer_options)]),
@@ -260,7 +269,7 @@ def _candidates():
     out = []
     if found:
         out.append(("ctypes.util.find_library('archive_rpt')", found))
-    out.append(("the soname", "libarchive_rpt.so.%d" % SUPPORTED_MAJOR))
+    out.append(("the soname", "libarchive_rpt.so.%d" % VERSION_MAJOR))
     return out
 
 
@@ -277,7 +286,7 @@ def _load():
     raise LibraryNotFound(
         "rpt: cannot load libarchive_rpt (tried " + "; ".join(tried) + "). Build it with "
         "`make lib` and set RPT_LIBRARY to the path of libarchive_rpt.so.%d, or install it "
-        "where the dynamic linker finds it." % SUPPORTED_MAJOR)
+        "where the dynamic linker finds it." % VERSION_MAJOR)
 
 
 def _declare(lib, name):
@@ -290,9 +299,9 @@ def _declare(lib, name):
         f.restype = restype
         f.argtypes = argtypes
     version = lib.rpt_version().decode("ascii", "replace")
-    if version.split(".")[0] != str(SUPPORTED_MAJOR):
+    if version.split(".")[0] != str(VERSION_MAJOR):
         raise LibraryNotFound("rpt: %s is version %s; this binding needs %d.x"
-                              % (name, version, SUPPORTED_MAJOR))
+                              % (name, version, VERSION_MAJOR))
     if lib.rpt_init() != OK:
         raise LibraryNotFound("rpt: %s: rpt_init() failed (libsodium could not start)" % name)
 

@@ -64,7 +64,8 @@ class Writer:
         # the library needs the key for as long as the writer lives
         self._key = SecretKey.load(key, passphrase) if self._own_key else key
         opt = _ffi.rpt_writer_options()
-        _ffi.lib().rpt_writer_options_init(ctypes.byref(opt))
+        # the header's rpt_writer_options_init() is this call, inlined
+        _ffi.lib().rpt_writer_options_init_size(ctypes.byref(opt), ctypes.sizeof(opt))
         opt.level = level
         opt.threads = threads
         if created is not None:
@@ -134,7 +135,7 @@ class Writer:
             c_meta[i].key = k.encode("utf-8")
             c_meta[i].value = v.encode("utf-8")
         info = _ffi.rpt_record_info(
-            name=name.encode("utf-8"), issued=int(time.time()) if issued is None else issued,
+            size=ctypes.sizeof(_ffi.rpt_record_info), name=name.encode("utf-8"), issued=int(time.time()) if issued is None else issued,
             title=_opt_text(title), source=_opt_text(source), media_type=_opt_text(media_type),
             n_meta=len(pairs), meta=ctypes.cast(c_meta, ctypes.POINTER(_ffi.rpt_meta)))
         if dictionary is None:

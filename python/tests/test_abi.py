@@ -18,7 +18,7 @@ from conftest import ROOT
 HEADER = os.path.join(os.environ.get("RPT_INCLUDE") or os.path.join(ROOT, "include"),
                       "archive_rpt.h")
 # Python constant names that are not RPT_* macros of the header.
-NOT_MACROS = {"INT64_MIN", "SUPPORTED_MAJOR"}
+NOT_MACROS = {"INT64_MIN"}
 
 
 def header():
@@ -78,20 +78,70 @@ def test_constants_match_the_header_macros():
         assert eval(expr, {}) == value, name  # the header's values are integer literals
 
 
-def test_writer_options_init_fills_exactly_the_python_struct():
-    # Without a compiler: let the library fill a buffer larger than the
-    # struct, pre-set to a pattern. It must write inside the Python size
-    # and must write the struct's last field, or the sizes disagree.
-    size = ctypes.sizeof(_ffi.rpt_writer_options)
-    buf = (ctypes.c_uint8 * (2 * size))(*([0xA5] * (2 * size)))
+SENTINEL = 0xA5
+
+
+def filled_extent(cls, call):
+    """How many bytes the library writes when it fills a cls: call gets a
+    pointer into a sentinel-filled buffer twice cls's Python size."""
+    size = ctypes.sizeof(cls)
+    buf = (ctypes.c_uint8 * (2 * size))(*([SENTINEL] * (2 * size)))
+    call(ctypes.cast(buf, ctypes.POINTER(cls)))
+    touched = [i for i in range(2 * size) if buf[i] != SENTINEL]
+    return touched[-1] + 1 if touched else 0
+
+
+# Without a compiler, the library itself tells its struct sizes: it zeroes
+# a whole struct it fills (rpt_record, rpt_archive_info and
+# rpt_verify_summary end in zeroed reserved space), rejects a
+# rpt_record_info whose size field is below its own, and writes the size
+# and defaults into rpt_writer_options at the header's offsets.
+def test_library_fills_exactly_the_python_structs(packed):
+    with rpt.Reader(packed["archive"]) as r:
+        h = r._h
+        lib = _ffi.lib()
+        assert filled_extent(_ffi.rpt_record, lambda p: lib.rpt_reader_entry(h, 0, p)) == \
+            ctypes.sizeof(_ffi.rpt_record)
+        assert filled_extent(_ffi.rpt_record, lambda p: lib.rpt_reader_read(h, 1, 0, p)) == \
+            ctypes.sizeof(_ffi.rpt_record)
+        assert filled_extent(_ffi.rpt_archive_info, lambda p: lib.rpt_reader_info(h, p)) == \
+            ctypes.sizeof(_ffi.rpt_archive_info)
+        assert filled_extent(_ffi.rpt_verify_summary, lambda p: lib.rpt_reader_verify(
+            h, _ffi.rpt_verify_cb(lambda ev, ctx: 0), None, p)) == \
+            ctypes.sizeof(_ffi.rpt_verify_summary)
+
+
+def add_with_info_size(tmp_path, key, size):
+    with open(str(tmp_path / ("size-%d.rpt" % size)), "wb") as f:
+        w = rpt.Writer.to_fd(f, key)
+        try:
+            info = _ffi.rpt_record_info(size=size, name=b"a.txt", issued=0)
+            return _ffi.lib().rpt_writer_add(w._h, ctypes.byref(info), b"a", 1)
+        finally:
+            w.discard()
+
+
+def test_record_info_size_is_the_librarys(tmp_path, other_key):
+    size = ctypes.sizeof(_ffi.rpt_record_info)
+    with rpt.SecretKey.load(other_key[1]) as key:
+        assert add_with_info_size(tmp_path, key, size) == _ffi.OK
+        # one byte less is refused: the library's struct is not larger
+        assert add_with_info_size(tmp_path, key, size - 1) == _ffi.E_ARG
+
+
+def test_writer_options_defaults_land_on_the_python_fields():
+    cls = _ffi.rpt_writer_options
+    size = ctypes.sizeof(cls)
+    buf = (ctypes.c_uint8 * size)(*([SENTINEL] * size))
     rpt.library_version()  # loads the library
-    _ffi.lib().rpt_writer_options_init(ctypes.cast(buf, ctypes.POINTER(_ffi.rpt_writer_options)))
-    assert bytes(buf[size:]) == b"\xA5" * size, "the C struct is larger than the Python one"
-    opt = _ffi.rpt_writer_options.from_buffer_copy(bytes(buf[:size]))
-    assert opt.level == -1 and opt.threads == 0 and opt.created == _ffi.INT64_MIN
-    last, _ = _ffi.rpt_writer_options._fields_[-1]
-    off = getattr(_ffi.rpt_writer_options, last).offset
-    assert bytes(buf[off:size]) != b"\xA5" * (size - off), "the C struct is smaller"
+    _ffi.lib().rpt_writer_options_init_size(ctypes.cast(buf, ctypes.POINTER(cls)), size)
+    opt = cls.from_buffer_copy(bytes(buf))
+    assert (opt.size, opt.level, opt.threads, opt.created) == (size, -1, 0, _ffi.INT64_MIN)
+    assert not opt.archive_id and opt.software is None and opt.key_comment is None
+
+
+def test_version_matches_the_library():
+    assert rpt.library_version().split(".")[0] == str(_ffi.VERSION_MAJOR)
 
 
 def compiler():
