@@ -158,3 +158,12 @@ def test_missing_library_is_a_clear_error(tmp_path):
 def test_import_needs_no_library():
     p = run_python("import rpt; print(rpt.__version__)", RPT_LIBRARY="/nonexistent/lib.so")
     assert p.returncode == 0 and p.stdout.decode().strip() == rpt.__version__
+
+
+def test_salvage_skips_the_damaged_record(packed, tmp_path):
+    damaged = copy_of(packed, tmp_path)
+    tamper(damaged, b"41 arrests", fix_crc=False)
+    with rpt.Reader(damaged, trust=[packed["pub"]], salvage=True) as r:
+        names = [rec.name for rec in r]
+        assert r.salvage_lost > 0
+    assert len(names) == 12 and NAME not in names
