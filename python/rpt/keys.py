@@ -203,7 +203,10 @@ class SecretKey:
 
     def __del__(self):
         if getattr(self, "_h", None):
-            self.close()
+            try:
+                self.close()
+            except Exception:  # at interpreter exit the library may be gone
+                pass
 
     def __repr__(self):
         return "<rpt.SecretKey %s>" % (self.public.id_hex if self._h else "closed")

@@ -168,8 +168,12 @@ class Reader:
             raise make_error(rc, "%s: %s" % (what, _text(detail) or _text(
                 _ffi.lib().rpt_strerror(rc))))
         self._h = h
-        for key in trust:
-            self.trust(key)
+        try:
+            for key in trust:
+                self.trust(key)
+        except BaseException:
+            self.close()
+            raise
 
     # -- lifecycle -----------------------------------------------------
     def close(self):
@@ -186,7 +190,10 @@ class Reader:
 
     def __del__(self):
         if getattr(self, "_h", None):
-            self.close()
+            try:
+                self.close()
+            except Exception:  # at interpreter exit the library may be gone
+                pass
 
     def _handle(self):
         if not self._h:

@@ -135,7 +135,8 @@ class Writer:
             c_meta[i].key = k.encode("utf-8")
             c_meta[i].value = v.encode("utf-8")
         info = _ffi.rpt_record_info(
-            size=ctypes.sizeof(_ffi.rpt_record_info), name=name.encode("utf-8"), issued=int(time.time()) if issued is None else issued,
+            size=ctypes.sizeof(_ffi.rpt_record_info), name=name.encode("utf-8"),
+            issued=int(time.time()) if issued is None else issued,
             title=_opt_text(title), source=_opt_text(source), media_type=_opt_text(media_type),
             n_meta=len(pairs), meta=ctypes.cast(c_meta, ctypes.POINTER(_ffi.rpt_meta)))
         if dictionary is None:
@@ -190,7 +191,10 @@ class Writer:
 
     def __del__(self):
         if getattr(self, "_h", None) or getattr(self, "_key", None):
-            self.discard()
+            try:
+                self.discard()
+            except Exception:  # at interpreter exit the library may be gone
+                pass
 
     def __repr__(self):
         return "<rpt.Writer %s%s>" % (self.name, "" if self._h else " closed")

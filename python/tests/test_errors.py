@@ -167,3 +167,18 @@ def test_salvage_skips_the_damaged_record(packed, tmp_path):
         names = [rec.name for rec in r]
         assert r.salvage_lost > 0
     assert len(names) == 12 and NAME not in names
+
+
+def test_with_blocks_free_their_handles_at_once(packed, tmp_path):
+    with rpt.Reader(packed["archive"]) as r:
+        assert r._h
+    with rpt.SecretKey.load(packed["sec"]) as sk:
+        with rpt.Writer(str(tmp_path / "w.rpt"), sk) as w:
+            w.add("a.txt", b"a")
+        assert w._h is None and w._key is None  # the writer let go of the key
+        assert sk._h  # but did not free the caller's
+    with rpt.Writer(str(tmp_path / "v.rpt"), packed["sec"]) as v:
+        own = v._key
+    assert r._h is None and sk._h is None and v._h is None and own._h is None
+    with pytest.raises(rpt.InvalidArgument):
+        w.add("b.txt", b"b")

@@ -56,18 +56,15 @@ def test_sdist_builds_a_wheel_on_its_own(tmp_path):
     top = tmp_path / "x" / name[:-len(".tar.gz")]
     assert (top / "PKG-INFO").exists() and (top / "_backend" / "rpt_backend.py").exists()
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, rpt_backend; print(rpt_backend.build_wheel(sys.argv[1]))",
-         str(tmp_path)], cwd=str(top / "_backend"), stdout=subprocess.PIPE, check=True)
+        [sys.executable, "-c",
+         "import sys, rpt_backend; print(rpt_backend.build_wheel(sys.argv[1]))", str(tmp_path)],
+        cwd=str(top / "_backend"), stdout=subprocess.PIPE, check=True)
     assert out.stdout.decode().strip() == "rpt-%s-py3-none-any.whl" % rpt.__version__
 
 
 def venv_available():
-    try:
-        import ensurepip  # noqa: F401
-        import venv  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+    return all(importlib.util.find_spec(m) for m in ("venv", "ensurepip"))
 
 
 @pytest.mark.skipif(not venv_available(), reason="python3-venv is not installed")

@@ -2,12 +2,11 @@
 """Archives written through the binding read back through it and pass
 the tools; appends add a generation; failures discard cleanly."""
 import os
-import shutil
 
 import pytest
 
 import rpt
-from conftest import copy_of, keygen, list_json, tool
+from conftest import copy_of, list_json, tool
 
 BULLETINS = {
     "press/2024-05-01-narcotics.txt": b"Ministry of the Interior: 41 arrests\n\nDetails follow.\n",
