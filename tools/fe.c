@@ -550,13 +550,6 @@ void fe_hex(FILE *f, const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", p[i]);
 }
 
-void fe_print_safe(FILE *f, const char *s) {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-    }
-}
-
 char *fe_name_normalise(const char *path, const char **why) {
     size_t n = strlen(path), o = 0;
     char *out;

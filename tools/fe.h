@@ -82,8 +82,15 @@ void fe_json_cstr(FILE *f, const char *s);
 /* Writes n bytes as lower-case hex. */
 void fe_hex(FILE *f, const uint8_t *p, size_t n);
 
-/* Prints s for a person: control characters become '?'. */
+/* Text from an archive or a command line, for a person (fe_safe.c): C0,
+ * DEL and C1 controls, bidi controls and invalid UTF-8 show as visible
+ * escapes (\x1b, \u202e, \xff) and a backslash as \\. Every human-readable
+ * output goes through these; JSON output is escaped by fe_json_str(). */
+void fe_put_safe(FILE *f, const char *s, size_t n);
 void fe_print_safe(FILE *f, const char *s);
+/* The escaped form of s in one of four rotating buffers, for messages:
+ * fe_warn("record '%s'", fe_safe(name)). Valid until four more calls. */
+const char *fe_safe(const char *s);
 
 /* Normalises a path as given into a record name, as tar does: removes
  * "./" components and repeated slashes. Refuses a leading '/', a ".."
