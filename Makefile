@@ -6,7 +6,8 @@
 # CFLAGS, CPPFLAGS and LDFLAGS are the user's (default CFLAGS -O2 -g); the
 # flags rpt cannot build without live in RPT_* variables. Installation
 # honours PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR,
-# BASHCOMPDIR and ZSHCOMPDIR; tools come from CC, AR, OBJCOPY, PKG_CONFIG.
+# BASHCOMPDIR, ZSHCOMPDIR and MAGICDIR (format/rpt.magic, for `file -m`);
+# tools come from CC, AR, OBJCOPY and PKG_CONFIG.
 # Only `make demo`, `make test` and `make bench` install missing Debian
 # packages (tests/deps.sh); `make` and `make install` never run apt-get.
 
@@ -20,6 +21,7 @@ MANDIR ?= $(DATAROOTDIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATAROOTDIR)/zsh/site-functions
+MAGICDIR ?= $(DATAROOTDIR)/rpt
 DESTDIR ?=
 
 CC ?= cc
@@ -65,7 +67,7 @@ MAN3 := $(sort $(wildcard man/*.3))
 MAN5 := $(sort $(wildcard man/*.5))
 
 .PHONY: all lib tools pc test test-unit test-cli test-asan test-vectors \
-        test-install test-abi abi-baseline test-python bench demo install \
+        test-install test-abi abi-baseline test-python test-licence bench demo install \
         uninstall clean fuzz
 
 .SECONDARY: $(FE_OBJ) $(LIB_OBJ)
@@ -122,7 +124,7 @@ $(B)/tests/%: tests/tools/%.c $(LIB_OBJ)
 test:
 	@sh tests/deps.sh test
 	$(MAKE) EXTRA_CFLAGS=-Werror all $(UNITS)
-	$(MAKE) EXTRA_CFLAGS=-Werror test-unit test-vectors test-cli test-install test-abi test-python
+	$(MAKE) EXTRA_CFLAGS=-Werror test-unit test-vectors test-cli test-install test-abi test-python test-licence
 	$(MAKE) test-asan
 	@echo "make test: all passed"
 
@@ -155,6 +157,9 @@ test-abi: lib
 abi-baseline: lib
 	@sh tests/abi.sh update $(B)/lib/$(SHLIB)
 
+test-licence:
+	@sh tests/licence.sh
+
 test-python: lib tools
 	@sh tests/python.sh $(B)
 
@@ -182,7 +187,8 @@ demo:
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(MAGICDIR)
 	$(INSTALL) -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(B)/lib/libarchive_rpt.a $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 755 $(B)/lib/$(SHLIB) $(DESTDIR)$(LIBDIR)/
@@ -199,6 +205,7 @@ install: all
 	    for t in $(TOOLS:$(B)/bin/%=%); do ln -sf rpt $(DESTDIR)$(BASHCOMPDIR)/$$t; done; fi
 	@if [ -f completions/zsh/_rpt ]; then \
 	    $(INSTALL) -m 644 completions/zsh/_rpt $(DESTDIR)$(ZSHCOMPDIR)/_rpt; fi
+	$(INSTALL) -m 644 format/rpt.magic $(DESTDIR)$(MAGICDIR)/rpt.magic
 
 # Removes what install put there, and the directories it leaves empty.
 uninstall:
@@ -210,9 +217,10 @@ uninstall:
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	@sh tests/manlinks.sh uninstall $(DESTDIR)$(MANDIR)/man3 $(MAN3)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/rpt $(TOOLS:$(B)/bin/%=$(DESTDIR)$(BASHCOMPDIR)/%) \
-	    $(DESTDIR)$(ZSHCOMPDIR)/_rpt
+	    $(DESTDIR)$(ZSHCOMPDIR)/_rpt $(DESTDIR)$(MAGICDIR)/rpt.magic
 	@if [ -n "$(DESTDIR)" ]; then for d in $(BINDIR) $(PKGCONFIGDIR) $(LIBDIR) \
-	    $(INCLUDEDIR) $(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR); do \
+	    $(INCLUDEDIR) $(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR) \
+	    $(MAGICDIR); do \
 	    d="$(DESTDIR)$$d"; while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
 	    done; fi
 

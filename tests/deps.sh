@@ -30,6 +30,10 @@ if [ "$what" = test ]; then
     need python3-pytest /usr/bin/python3 -m pytest --version
     need python3-venv /usr/bin/python3 -c 'import ensurepip'
     need file command -v file
+    need zsh command -v zsh
+    need mandoc command -v mandoc
+    need man-db command -v man
+    need licensecheck command -v licensecheck
 fi
 if [ "$what" = bench ]; then
     need hyperfine command -v hyperfine

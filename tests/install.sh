@@ -39,7 +39,10 @@ make -s B="$B" install PREFIX=/usr DESTDIR="$stage" LIBDIR=/usr/lib/x86_64-test 
 for f in usr/bin/rpt-pack usr/bin/rpt-verify usr/include/archive_rpt.h \
     usr/lib/x86_64-test/libarchive_rpt.a usr/lib/x86_64-test/libarchive_rpt.so.1 \
     usr/lib/x86_64-test/libarchive_rpt.so usr/lib/x86_64-test/pkgconfig/libarchive_rpt.pc \
-    usr/share/man/man1/rpt-pack.1; do
+    usr/share/man/man1/rpt-pack.1 usr/share/man/man3/rpt_reader.3 \
+    usr/share/man/man3/rpt_reader_open_path.3 usr/share/man/man5/rpt.5 \
+    usr/share/rpt/rpt.magic usr/share/bash-completion/completions/rpt-verify \
+    usr/share/zsh/site-functions/_rpt; do
     check "installed /$f" test -e "$stage/$f"
 done
 lib=$stage/usr/lib/x86_64-test

@@ -19,9 +19,14 @@ import sys
 
 
 def header_functions(text):
-    """{name: (prototype, codes in its comment)} for every RPT_EXPORT function."""
+    """{name: (prototype, codes in its comment)} for every RPT_EXPORT
+    function and every static inline one (the header's own wrappers)."""
     out = {}
     for m in re.finditer(r'^RPT_EXPORT\s+([^;]*?\b(rpt_\w+)\s*\([^;]*\))[^;]*;',
+                         text, re.M | re.S):
+        proto = ' '.join(m.group(1).split()) + ';'
+        out[m.group(2)] = (proto, comment_codes(text, m.start()))
+    for m in re.finditer(r'^static inline\s+([^;{]*?\b(rpt_\w+)\s*\([^;{]*\))\s*\{',
                          text, re.M | re.S):
         proto = ' '.join(m.group(1).split()) + ';'
         out[m.group(2)] = (proto, comment_codes(text, m.start()))
