@@ -462,6 +462,19 @@ RPT_EXPORT int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags,
  * returned; rpt_reader_salvage_lost() tells how many bytes were skipped. */
 RPT_EXPORT int rpt_reader_next(rpt_reader *r, rpt_record *out) RPT_WARN_UNUSED;
 
+/* Sequential reading and salvage: whether record number i, once
+ * returned by rpt_reader_next(), is covered by its own generation's
+ * seal. Returns 1 once that generation's index, seal and trailer have
+ * been read and checked in full (the seal's digest, the chain, the
+ * signature, and trust when keys are trusted); 0 while they have not
+ * been read yet; or, when they never will cover it, the code of the
+ * first failure among them (RPT_E_BADSIG, RPT_E_DIGEST, RPT_E_UNTRUSTED,
+ * a damage code, or RPT_E_TRUNCATED when the data ended first). A tool
+ * that writes records as they come keeps each aside until this says 1
+ * (spec 7.3). RPT_E_ARG in random-access mode, where the seal is checked
+ * before any record is read. */
+RPT_EXPORT int rpt_reader_sealed(const rpt_reader *r, uint64_t i) RPT_WARN_UNUSED;
+
 /* Bytes skipped as damaged by a salvage scan so far. */
 RPT_EXPORT uint64_t rpt_reader_salvage_lost(const rpt_reader *r);
 

@@ -212,6 +212,44 @@ static void test_older_seal_checked(rpt_seckey *sk) {
     free(p);
 }
 
+/* rpt_reader_sealed(): a pipe learns a record is covered only once its
+ * generation's seal is checked, and learns why when it is not. */
+static void test_sealed_verdicts(rpt_seckey *sk) {
+    const char *a = tpath("verdicts.rpt");
+    CHECK_EQ_INT(build_archive(a, sk, 2, 1), RPT_OK);
+    CHECK_EQ_INT(append_with(a, sk, NULL, 10, 1, NULL, 0), RPT_OK);
+    size_t n;
+    uint8_t *p = slurp(a, &n);
+    size_t s = last_of(p, n, "SEAL");
+    p[s + 8 + 100] ^= 0x01;
+    fix_crc(p, s);
+    CHECK(spit(a, p, n) == 0);
+    int fd = open(a, O_RDONLY);
+    rpt_reader *r = NULL;
+    rpt_record rec;
+    CHECK_EQ_INT(rpt_reader_open_fd(&r, fd, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_sealed(r, 0), 0); /* its seal is still ahead */
+    CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_OK); /* generation 2's record */
+    CHECK_EQ_INT(rec.number, 2);
+    CHECK_EQ_INT(rpt_reader_sealed(r, 1), 1);
+    CHECK_EQ_INT(rpt_reader_sealed(r, 2), 0);
+    CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_E_BADSIG); /* its seal */
+    int rc;
+    while ((rc = rpt_reader_next(r, &rec)) != RPT_EOF && rc != RPT_E_FORMAT) {
+    }
+    CHECK_EQ_INT(rpt_reader_sealed(r, 0), 1);
+    CHECK_EQ_INT(rpt_reader_sealed(r, 2), RPT_E_BADSIG);
+    CHECK_EQ_INT(rpt_reader_sealed(r, 3), RPT_E_TRUNCATED); /* no such record */
+    rpt_reader_free(r);
+    close(fd);
+    /* random access checks the seal before any read: nothing to ask */
+    CHECK_EQ_INT(rpt_reader_open_path(&r, a, 0), RPT_E_BADSIG);
+    rpt_reader_free(r);
+    free(p);
+}
+
 int main(void) {
     if (rpt_init() != RPT_OK) return 2;
     rpt_seckey *sk = test_key(1);
@@ -220,6 +258,7 @@ int main(void) {
     test_key_id_taken(sk);
     test_sealers_trusted(sk);
     test_older_seal_checked(sk);
+    test_sealed_verdicts(sk);
     rpt_seckey_free(sk);
     t_cleanup();
     return t_done("test_append");
