@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
         /* A crash during an append leaves bytes after the last seal. */
         if (!v.json)
             fe_warn("%s: %llu bytes after the last trailer: an incomplete generation "
-                    "(rpt-pack --append cuts it off)", v.archive, (unsigned long long)tail);
+                    "(rpt-pack --append cuts it off, unless it holds a seal)", v.archive, (unsigned long long)tail);
         status = fe_worse(status, FE_EXIT_DAMAGED);
     }
     /* said after the summary, where a person reads it last */
