@@ -297,6 +297,11 @@ typedef struct rpt_writer_options {
     const uint8_t *archive_id; /* 16 bytes; NULL = random */
     const char *software;   /* creating software; NULL = "rpt <version>" */
     const char *key_comment; /* comment stored with the signer key */
+    /* Append only: the keys whose seals an append may build on, besides
+     * the signer's own (always trusted). n_trusted keys, not copied: they
+     * must outlive rpt_writer_open_append(). */
+    const rpt_pubkey *trusted;
+    size_t n_trusted;
 } rpt_writer_options;
 
 /* Fills the size bytes at opt with the defaults and sets opt->size to
@@ -330,14 +335,22 @@ RPT_EXPORT int rpt_writer_open_fd(rpt_writer **out, int fd,
                                   const rpt_writer_options *opt) RPT_WARN_UNUSED;
 
 /* Opens an existing archive to append a new generation. The archive is
- * verified first (seal chain, index; not every record). New records go
- * after the last trailer; rpt_writer_close() writes a new index segment,
- * a seal chained to the previous one and a new trailer, then fsyncs.
- * Until then the earlier generation stays complete and valid. An
- * incomplete tail left by an earlier crash is cut off first. opt's
- * archive_id, created and software are ignored. Returns RPT_OK,
- * RPT_E_IO, the reader's codes for a damaged archive, RPT_E_NOMEM or
- * RPT_E_ARG. */
+ * checked first, before a byte is written or cut (not every record):
+ * every generation's seal (its digest, the chain, the signature) must
+ * verify and be signed by sk's own key or by one of opt->trusted, since
+ * the new seal vouches for everything before it (RPT_E_UNTRUSTED
+ * otherwise); sk's key id must not be listed with another public key
+ * (RPT_E_KEY). New records go after the last trailer;
+ * rpt_writer_close() writes a new index segment, a seal chained to the
+ * previous one and a new trailer, then fsyncs. Until then the earlier
+ * generation stays complete and valid. An incomplete tail left by an
+ * earlier crash is cut off first, but only when it holds no SEAL of this
+ * archive whose signature verifies: such a tail is a sealed generation
+ * whose trailer is damaged, and the append fails with RPT_E_FORMAT,
+ * leaving the file as it was. opt's archive_id, created and software
+ * are ignored. Returns RPT_OK, RPT_E_IO, the reader's codes for a
+ * damaged archive, RPT_E_DIGEST, RPT_E_BADSIG, RPT_E_UNTRUSTED,
+ * RPT_E_KEY, RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_writer_open_append(rpt_writer **out, const char *path,
                                       const rpt_seckey *sk,
                                       const rpt_writer_options *opt) RPT_WARN_UNUSED;
@@ -480,6 +493,19 @@ RPT_EXPORT int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags,
  * damaged stretches are skipped and only intact, verified records are
  * returned; rpt_reader_salvage_lost() tells how many bytes were skipped. */
 RPT_EXPORT int rpt_reader_next(rpt_reader *r, rpt_record *out) RPT_WARN_UNUSED;
+
+/* Sequential reading and salvage: whether record number i, once
+ * returned by rpt_reader_next(), is covered by its own generation's
+ * seal. Returns 1 once that generation's index, seal and trailer have
+ * been read and checked in full (the seal's digest, the chain, the
+ * signature, and trust when keys are trusted); 0 while they have not
+ * been read yet; or, when they never will cover it, the code of the
+ * first failure among them (RPT_E_BADSIG, RPT_E_DIGEST, RPT_E_UNTRUSTED,
+ * a damage code, or RPT_E_TRUNCATED when the data ended first). A tool
+ * that writes records as they come keeps each aside until this says 1
+ * (spec 7.3). RPT_E_ARG in random-access mode, where the seal is checked
+ * before any record is read. */
+RPT_EXPORT int rpt_reader_sealed(const rpt_reader *r, uint64_t i) RPT_WARN_UNUSED;
 
 /* Bytes skipped as damaged by a salvage scan so far. */
 RPT_EXPORT uint64_t rpt_reader_salvage_lost(const rpt_reader *r);

@@ -3,7 +3,7 @@
  * order (so any thread count gives the same bytes), then index, seal and
  * trailer; a temporary file renamed into place, or an append that leaves
  * the earlier generation intact until the new trailer is down. */
-#include "reader.h"
+#include "append.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -723,6 +723,17 @@ int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt
     return RPT_OK;
 }
 
+/* Refuses a key id taken by another key, earlier generations sealed by
+ * a key not trusted or not chained, and a tail that holds a seal. */
+static int append_checks(rpt_writer *w, rpt_reader *r, const rpt_writer_options *opt) {
+    rpti_sealers t = {opt ? opt->trusted : NULL, opt && opt->trusted ? opt->n_trusted : 0, {{0}, {0}}};
+    rpt_seckey_public(w->sk, &t.own);
+    int rc = rpti_append_check_key(r, &t.own, w->err);
+    if (!rc) rc = rpti_append_check_sealers(r, &t, w->err);
+    if (!rc && r->tail_bytes) rc = rpti_append_check_tail(r, &t, w->err);
+    return rc;
+}
+
 int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
                            const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
@@ -743,6 +754,13 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
         return rc;
     }
     rpt_reader *r = w->old;
+    /* nothing is cut or written until the archive is known to be one to
+     * build on; the descriptor is closed so rpt_writer_free() cuts nothing */
+    if ((rc = append_checks(w, r, opt))) {
+        close(w->fd);
+        w->fd = -1;
+        return rc;
+    }
     w->old_size = r->trailer_offset + RPT_TRAILER_BYTES;
     if (r->tail_bytes && ftruncate(w->fd, (off_t)w->old_size) != 0)
         return rpti_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,

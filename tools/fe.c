@@ -361,6 +361,14 @@ int fe_keys_trust(const fe_keys *ks, rpt_reader *r) {
     return 0;
 }
 
+int fe_keys_none(const fe_keys *ks, int status, int say) {
+    if (ks->n > 0) return status;
+    if (say)
+        fe_warn("no key was trusted: the signatures match the archive's own keys, "
+                "which proves integrity, not the signer; give -p PUBFILE or -P KEY");
+    return fe_worse(status, FE_EXIT_UNTRUSTED);
+}
+
 void fe_keys_free(fe_keys *ks) {
     free(ks->k);
     ks->k = NULL;

@@ -63,6 +63,12 @@ int fe_keys_add_file(fe_keys *ks, const char *path);
 int fe_keys_add_base64(fe_keys *ks, const char *b64);
 int fe_keys_trust(const fe_keys *ks, rpt_reader *r);
 void fe_keys_free(fe_keys *ks);
+/* Without -p or -P a tool can check signatures only against the
+ * archive's own keys, which proves integrity, not who signed (spec 7.6).
+ * Every tool that verifies treats that alike: with no key given it
+ * prints the same note (when say is non-zero) and returns the worse of
+ * status and 4; with keys it returns status. */
+int fe_keys_none(const fe_keys *ks, int status, int say);
 
 /* Parses "@SECONDS", "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]]" with
  * 'T' or ' ', then "Z", "+HH:MM", "-HHMM", "+HH" or nothing (UTC).
