@@ -342,7 +342,9 @@ RPT_EXPORT int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info,
 
 /* Finishes: waits for the workers, writes index, seal and trailer,
  * fsyncs, and renames into place (path writers). Returns RPT_OK, RPT_E_IO,
- * RPT_E_NOMEM or RPT_E_ARG. */
+ * RPT_E_EXISTS, RPT_E_NOMEM or RPT_E_ARG; on a writer that has already
+ * failed, the code of that first failure. Closing a closed writer returns
+ * RPT_OK. */
 RPT_EXPORT int rpt_writer_close(rpt_writer *w) RPT_WARN_UNUSED;
 
 /* Records added so far in this generation, and bytes this writer has
@@ -350,8 +352,9 @@ RPT_EXPORT int rpt_writer_close(rpt_writer *w) RPT_WARN_UNUSED;
 RPT_EXPORT uint64_t rpt_writer_records(const rpt_writer *w);
 RPT_EXPORT uint64_t rpt_writer_bytes(const rpt_writer *w);
 
-/* The detail of the last failure, or "" when none. Never NULL for a
- * non-NULL handle. */
+/* The detail of the writer's first failure, or "" when none: a failure
+ * is kept, and every later call on the writer (but rpt_writer_free())
+ * returns its code. Never NULL for a non-NULL handle. */
 RPT_EXPORT const char *rpt_writer_error(const rpt_writer *w);
 
 /* Frees the writer. If it was not closed successfully, stops the workers

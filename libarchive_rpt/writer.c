@@ -34,8 +34,8 @@ typedef struct job {
 } job;
 
 struct rpt_writer {
-    char err[RPT_ERRLEN];
-    int mode, fd, overwrite, started, closed, failed;
+    rpti_failure fail; /* the first failure; every later call returns its code */
+    int mode, fd, overwrite, started, closed;
     char *path, *tmp;
     const rpt_seckey *sk;
     int level;
@@ -81,8 +81,7 @@ static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
         ssize_t k = write(w->fd, p, n);
         if (k < 0) {
             if (errno == EINTR) continue;
-            w->failed = 1;
-            return rpti_seterr(w->err, RPT_E_IO, "write error at offset %llu: %s",
+            return rpti_fail(&w->fail, RPT_E_IO, "write error at offset %llu: %s",
                               (unsigned long long)w->pos, strerror(errno));
         }
         p += k;
@@ -93,8 +92,21 @@ static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
 }
 
 static int nomem(rpt_writer *w) {
-    w->failed = 1;
-    return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
+}
+
+/* Keeps a detail that a helper formatted into its own buffer; a helper
+ * that set none still leaves words behind. */
+static int fail_with(rpt_writer *w, int rc, const char *detail) {
+    return rpti_fail(&w->fail, rc, "%s", detail[0] ? detail : rpt_strerror(rc));
+}
+
+/* Where every public call on a live handle starts: a failed writer
+ * answers with its first failure, a closed one accepts nothing more. */
+static int usable(rpt_writer *w) {
+    if (rpti_failed(&w->fail)) return rpti_failed(&w->fail);
+    if (w->closed) return rpti_fail(&w->fail, RPT_E_ARG, "the writer is closed");
+    return RPT_OK;
 }
 
 /* ----- names already used ----- */
@@ -104,10 +116,10 @@ static int name_claim(rpt_writer *w, const char *name) {
         uint64_t i;
         int rc = rpt_reader_find(w->old, name, &i);
         if (rc == RPT_OK)
-            return rpti_seterr(w->err, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
+            return rpti_fail(&w->fail, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
                               name, (unsigned long long)i);
         if (rc != RPT_E_NOTFOUND)
-            return rpti_seterr(w->err, rc, "cannot check '%.200s' against the archive: %s", name,
+            return rpti_fail(&w->fail, rc, "cannot check '%.200s' against the archive: %s", name,
                               rpt_reader_error(w->old));
     }
     if ((w->nset_n + 1) * 2 > w->nset_cap) {
@@ -128,7 +140,7 @@ static int name_claim(rpt_writer *w, const char *name) {
     size_t h = rpti_name_hash((const uint8_t *)name, len) & (w->nset_cap - 1);
     while (w->nset[h]) {
         if (strcmp((const char *)w->names.p + w->nset[h] - 1, name) == 0)
-            return rpti_seterr(w->err, RPT_E_DUPLICATE, "two records named '%.200s'", name);
+            return rpti_fail(&w->fail, RPT_E_DUPLICATE, "two records named '%.200s'", name);
         h = (h + 1) & (w->nset_cap - 1);
     }
     w->nset[h] = w->names.len + 1;
@@ -144,8 +156,9 @@ static int put_chunk(rpt_writer *w, uint32_t type, const rpt_buf *body, int aux)
     if (rpti_chunk_put(&w->chunk, type, body->p, body->len)) return nomem(w);
     if (aux) {
         uint64_t *na = realloc(w->aux_off, (w->n_aux + 1) * sizeof *na);
-        if (!na || rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
-        w->aux_off = na;
+        if (!na) return nomem(w);
+        w->aux_off = na; /* realloc freed the old block: keep the new one */
+        if (rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
         na[w->n_aux++] = off;
     }
     if (type == RPT_T_HEAD && rpti_buf_put(&w->head_chunk, w->chunk.p, w->chunk.len)) return nomem(w);
@@ -254,13 +267,13 @@ static int drain_one(rpt_writer *w) {
     while (j->state != JOB_DONE) pthread_cond_wait(&w->cv_done, &w->mu);
     pthread_mutex_unlock(&w->mu);
     w->head++;
-    int rc = j->rc;
-    if (rc) {
-        w->failed = 1;
-        rpti_seterr(w->err, rc, "%s", j->err);
-    } else {
+    int rc;
+    if (rpti_failed(&w->fail)) /* nothing more is written: the job is only retired */
+        rc = rpti_failed(&w->fail);
+    else if (j->rc)
+        rc = fail_with(w, j->rc, j->err);
+    else
         rc = emit(w, &j->chunk, &j->info, j->len);
-    }
     job_clear(j);
     return rc;
 }
@@ -362,40 +375,34 @@ int rpt_writer_add(rpt_writer *w, const rpt_record_info *info, const void *data,
 int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
                          uint32_t dict) {
     if (!w) return RPT_E_ARG;
+    int rc = usable(w);
+    if (rc) return rc;
     if (dict != RPT_DICT_NONE && dict >= w->n_dicts)
-        return rpti_seterr(w->err, RPT_E_ARG, "no dictionary %u", dict);
+        return rpti_fail(&w->fail, RPT_E_ARG, "no dictionary %u", dict);
     return add_record(w, info, data, len, dict == RPT_DICT_NONE ? RPT_TRY_NONE : (int)dict);
 }
 
 static int add_record(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
                       int only) {
     if (!w) return RPT_E_ARG;
-    if (w->failed || w->closed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
-    if (!info || (!data && len)) return rpti_seterr(w->err, RPT_E_ARG, "no record given");
+    int rc = usable(w);
+    if (rc) return rc;
+    if (!info || (!data && len)) return rpti_fail(&w->fail, RPT_E_ARG, "no record given");
     if (!info->name || rpt_name_check(info->name, strlen(info->name))) {
-        w->failed = 1;
-        return rpti_seterr(w->err, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
+        return rpti_fail(&w->fail, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
                           info->name ? info->name : "");
     }
     if (len > RPT_PAYLOAD_MAX) {
-        w->failed = 1;
-        return rpti_seterr(w->err, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
+        return rpti_fail(&w->fail, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
                           info->name, len, (unsigned)RPT_PAYLOAD_MAX);
     }
-    int rc = name_claim(w, info->name);
-    if (rc) {
-        w->failed = 1;
-        return rc;
-    }
+    if ((rc = name_claim(w, info->name))) return rc;
     if ((rc = write_start(w))) return rc;
+    char detail[RPT_ERRLEN] = "";
     if (!w->pool_ok) {
         rc = rpti_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
-                              w->err);
-        if (rc) {
-            w->failed = 1;
-            return rc;
-        }
-        return emit(w, &w->chunk, info, len);
+                              detail);
+        return rc ? fail_with(w, rc, detail) : emit(w, &w->chunk, info, len);
     }
     /* the ring is full: write the oldest first */
     while (w->tail - w->head >= w->ring_n)
@@ -409,12 +416,11 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     /* the metadata is checked here, on the caller's thread, so the error
      * comes back from this call */
     rpt_buf tmp = {0};
-    rc = rpti_record_meta_encode(&tmp, &j->info, len, w->err);
+    rc = rpti_record_meta_encode(&tmp, &j->info, len, detail);
     rpti_buf_free(&tmp);
     if (rc) {
         job_clear(j);
-        w->failed = 1;
-        return rc;
+        return fail_with(w, rc, detail);
     }
     pthread_mutex_lock(&w->mu);
     j->state = JOB_PENDING;
@@ -436,17 +442,19 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
 
 int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *number) {
     if (!w) return RPT_E_ARG;
-    if (w->failed || w->closed || w->started || w->tail || w->ib.n)
-        return rpti_seterr(w->err, RPT_E_ARG, "dictionaries must come before the first record");
+    int rc = usable(w);
+    if (rc) return rc;
+    if (w->started || w->tail || w->ib.n)
+        return rpti_fail(&w->fail, RPT_E_ARG, "dictionaries must come before the first record");
     if (!dict || len == 0 || len > RPT_DICT_MAX)
-        return rpti_seterr(w->err, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
+        return rpti_fail(&w->fail, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
     if (w->n_dicts >= RPT_MAX_DICTS)
-        return rpti_seterr(w->err, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
+        return rpti_fail(&w->fail, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
     rpt_dict *nd = realloc(w->dicts, (w->n_dicts + 1) * sizeof *nd);
-    if (!nd) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!nd) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     w->dicts = nd;
     uint8_t *copy = malloc(len);
-    if (!copy) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!copy) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     memcpy(copy, dict, len);
     nd[w->n_dicts].number = (uint32_t)w->n_dicts;
     nd[w->n_dicts].data = copy;
@@ -460,10 +468,13 @@ int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *n
  * added so far). Not part of the public API: the test vectors use it to
  * show that readers skip chunks they do not know. */
 int rpti_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len) {
-    if (!w || w->failed || w->closed || !rpti_chunk_type_valid(type) || rpti_chunk_is_critical(type) ||
-        len > rpti_chunk_cap(type))
+    if (!w) return RPT_E_ARG;
+    int rc = usable(w);
+    if (rc) return rc;
+    /* a test's own mistake, refused without touching the archive */
+    if (!rpti_chunk_type_valid(type) || rpti_chunk_is_critical(type) || len > rpti_chunk_cap(type))
         return RPT_E_ARG;
-    int rc = write_start(w);
+    rc = write_start(w);
     if (!rc) rc = drain_all(w);
     rpt_buf b = {(uint8_t *)(uintptr_t)body, len, len};
     return rc ? rc : put_chunk(w, type, &b, 0);
@@ -525,8 +536,7 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
     if (rc) {
         rpti_buf_free(&head);
         rpti_buf_free(&data);
-        w->failed = 1;
-        return rpti_seterr(w->err, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
+        return rpti_fail(&w->fail, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
     }
     /* framed and written in pieces, so the index is never copied whole */
     uint8_t fr[8], crc[4];
@@ -549,8 +559,7 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
 
 static int sync_fd(rpt_writer *w) {
     if (fsync(w->fd) != 0 && errno != EINVAL && errno != EROFS) {
-        w->failed = 1;
-        return rpti_seterr(w->err, RPT_E_IO, "cannot sync: %s", strerror(errno));
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot sync: %s", strerror(errno));
     }
     return RPT_OK;
 }
@@ -569,7 +578,7 @@ static void sync_dir_of(const char *path) {
 int rpt_writer_close(rpt_writer *w) {
     if (!w) return RPT_E_ARG;
     if (w->closed) return RPT_OK;
-    if (w->failed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed: %s", w->err);
+    if (rpti_failed(&w->fail)) return rpti_failed(&w->fail);
     int rc = drain_all(w);
     pool_stop(w);
     if (rc) return rc;
@@ -599,8 +608,7 @@ int rpt_writer_close(rpt_writer *w) {
     if (w->mode == MODE_PATH) {
         if (close(w->fd) != 0) {
             w->fd = -1;
-            w->failed = 1;
-            return rpti_seterr(w->err, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
+            return rpti_fail(&w->fail, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
         }
         w->fd = -1;
         /* without overwrite, link() refuses an existing name atomically */
@@ -608,8 +616,7 @@ int rpt_writer_close(rpt_writer *w) {
                               : (link(w->tmp, w->path) == 0 && unlink(w->tmp) == 0);
         if (!ok) {
             int e = errno;
-            w->failed = 1;
-            return rpti_seterr(w->err, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
+            return rpti_fail(&w->fail, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
                               w->path, strerror(e));
         }
         free(w->tmp);
@@ -639,7 +646,7 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     w->mode = mode;
     w->gen = 1;
     w->level = opt->level < 0 ? 6 : opt->level > 9 ? 9 : opt->level;
-    if (!sk) return rpti_seterr(w->err, RPT_E_ARG, "no secret key given");
+    if (!sk) return rpti_fail(&w->fail, RPT_E_ARG, "no secret key given");
     w->sk = sk;
     if (opt->archive_id) memcpy(w->archive_id, opt->archive_id, 16);
     else randombytes_buf(w->archive_id, 16);
@@ -652,18 +659,18 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
         size_t a = strlen(w->software), b = strlen(w->key_comment);
         if (a > 4096 || b > 4096 || !rpti_utf8_valid((const uint8_t *)w->software, a) ||
             !rpti_utf8_valid((const uint8_t *)w->key_comment, b))
-            return rpti_seterr(w->err, RPT_E_ARG,
+            return rpti_fail(&w->fail, RPT_E_ARG,
                               "the software name and key comment must be UTF-8, at most 4096 bytes");
     }
     if (!w->software || !w->key_comment || rpti_zctx_init(&w->z, w->level))
-        return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+        return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     unsigned threads = opt->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
     }
     if (threads > 256) threads = 256;
-    if (pool_start(w, threads)) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (pool_start(w, threads)) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     return RPT_OK;
 }
 
@@ -673,22 +680,22 @@ int rpt_writer_open_path(rpt_writer **out, const char *path, int overwrite, cons
     int rc = writer_new(out, MODE_PATH, sk, opt);
     rpt_writer *w = *out;
     if (rc) return rc;
-    if (!path || !*path) return rpti_seterr(w->err, RPT_E_ARG, "no path given");
+    if (!path || !*path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
     w->overwrite = overwrite;
     struct stat st;
     if (!overwrite && lstat(path, &st) == 0)
-        return rpti_seterr(w->err, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
+        return rpti_fail(&w->fail, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
     size_t n = strlen(path);
     w->path = strdup(path);
     w->tmp = malloc(n + 16);
-    if (!w->path || !w->tmp) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->path || !w->tmp) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
     w->fd = mkstemp(w->tmp);
     if (w->fd < 0) {
         int e = errno;
         free(w->tmp);
         w->tmp = NULL;
-        return rpti_seterr(w->err, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
                           strerror(e));
     }
     (void)fchmod(w->fd, 0644);
@@ -699,7 +706,7 @@ int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt
     if (!out) return RPT_E_ARG;
     int rc = writer_new(out, MODE_FD, sk, opt);
     if (rc) return rc;
-    if (fd < 0) return rpti_seterr((*out)->err, RPT_E_ARG, "bad descriptor");
+    if (fd < 0) return rpti_fail(&(*out)->fail, RPT_E_ARG, "bad descriptor");
     (*out)->fd = fd;
     return RPT_OK;
 }
@@ -710,15 +717,15 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     int rc = writer_new(out, MODE_APPEND, sk, opt);
     rpt_writer *w = *out;
     if (rc) return rc;
-    if (!path) return rpti_seterr(w->err, RPT_E_ARG, "no path given");
+    if (!path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (w->fd < 0) return rpti_seterr(w->err, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (w->fd < 0) return rpti_fail(&w->fail, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
     if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
-        return rpti_seterr(w->err, RPT_E_IO, "'%s' is being written by another process", path);
+        return rpti_fail(&w->fail, RPT_E_IO, "'%s' is being written by another process", path);
     rc = rpt_reader_open_path(&w->old, path, 0);
     if (!rc) rc = rpti_reader_check_seal(w->old);
     if (rc) {
-        rpti_seterr(w->err, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
+        rpti_fail(&w->fail, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
         close(w->fd);
         w->fd = -1;
         return rc;
@@ -726,10 +733,10 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     rpt_reader *r = w->old;
     w->old_size = r->trailer_offset + RPT_TRAILER_BYTES;
     if (r->tail_bytes && ftruncate(w->fd, (off_t)w->old_size) != 0)
-        return rpti_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
                           strerror(errno));
     if (lseek(w->fd, (off_t)w->old_size, SEEK_SET) < 0)
-        return rpti_seterr(w->err, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
     w->pos = w->old_size;
     w->gen = r->seal.generation + 1;
     w->base = r->count;
@@ -738,10 +745,10 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     memcpy(w->archive_id, r->archive_id, 16);
     if (rpti_buf_put(&w->head_chunk, r->head_chunk.p, r->head_chunk.len) ||
         rpti_buf_put(&w->aux, r->aux.p, r->aux.len))
-        return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+        return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     w->aux_off = malloc((r->n_aux ? r->n_aux : 1) * sizeof *w->aux_off);
     w->dicts = malloc((r->n_dicts ? r->n_dicts : 1) * sizeof *w->dicts);
-    if (!w->aux_off || !w->dicts) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->aux_off || !w->dicts) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     if (r->n_aux) memcpy(w->aux_off, r->aux_off, r->n_aux * sizeof *w->aux_off);
     w->n_aux = r->n_aux;
     /* earlier dictionaries stay usable; the reader owns their bytes */
@@ -753,7 +760,7 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
 uint64_t rpt_writer_records(const rpt_writer *w) { return w ? w->ib.n : 0; }
 /* An append counts what it adds, not the generations before it. */
 uint64_t rpt_writer_bytes(const rpt_writer *w) { return w ? w->pos - w->old_size : 0; }
-const char *rpt_writer_error(const rpt_writer *w) { return w ? w->err : "out of memory"; }
+const char *rpt_writer_error(const rpt_writer *w) { return w ? w->fail.msg : "out of memory"; }
 
 void rpt_writer_free(rpt_writer *w) {
     if (!w) return;
