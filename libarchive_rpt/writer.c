@@ -314,7 +314,13 @@ static int pool_start(rpt_writer *w, unsigned threads) {
     w->ring_n = 2 * (size_t)threads;
     w->ring = calloc(w->ring_n, sizeof *w->ring);
     w->thr = calloc(threads, sizeof *w->thr);
-    if (!w->ring || !w->thr) return RPT_E_NOMEM;
+    if (!w->ring || !w->thr) {
+        free(w->ring);
+        free(w->thr);
+        w->ring = NULL;
+        w->thr = NULL;
+        return RPT_E_NOMEM;
+    }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv_work, NULL);
     pthread_cond_init(&w->cv_done, NULL);
@@ -720,8 +726,11 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     if (!path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
     if (w->fd < 0) return rpti_fail(&w->fail, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
-        return rpti_fail(&w->fail, RPT_E_IO, "'%s' is being written by another process", path);
+    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            return rpti_fail(&w->fail, RPT_E_IO, "'%s' is being written by another process", path);
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot lock '%s': %s", path, strerror(errno));
+    }
     rc = rpt_reader_open_path(&w->old, path, 0);
     if (!rc) rc = rpti_reader_check_seal(w->old);
     if (rc) {
