@@ -41,7 +41,13 @@ static struct {
     unsigned threads;
     int verbose;
     const char *fired_at; /* the call the current run failed, or "" */
+    fault_kind kind;      /* of the current run */
 } g;
+
+/* A disk that fails every call from some point on refuses the clean-up
+ * too (unlink, ftruncate): what is left behind then is not the library's
+ * doing, and only what was there before must be intact. */
+static int disk_dead(void) { return g.kind == FAULT_EIO_ALL && g.fired_at[0]; }
 
 static const char dict_text[] =
     "The Ministry of the Interior reports that officers took part in operation number "
@@ -71,7 +77,8 @@ static int same_file(const char *path, const uint8_t *want, size_t want_len) {
 
 static int copy_file(const char *to, const uint8_t *p, size_t n) { return spit(to, p, n); }
 
-/* Names in g.dir that a failed writer may have left: temporary files. */
+/* Temporary files a failed writer left in dir (removed, so that the
+ * next run starts clean). */
 static const char *leftovers(const char *dir) {
     static char found[300];
     DIR *d = opendir(dir);
@@ -82,9 +89,12 @@ static const char *leftovers(const char *dir) {
         if (strstr(e->d_name, ".tmp")) {
             snprintf(found, sizeof found, "left a temporary file '%s'", e->d_name);
             bad = found;
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
         }
     closedir(d);
-    return bad;
+    return disk_dead() ? NULL : bad;
 }
 
 static int open_fds(void) {
@@ -191,12 +201,17 @@ static int body_append(run *r) {
     return rc;
 }
 
-/* A failed append leaves the earlier generation exactly as it was. */
+/* A failed append leaves the earlier generation exactly as it was; on a
+ * dead disk that cannot cut its bytes back, it is at least untouched. */
 static const char *after_append(int ok) {
-    if (!same_file(g.target, ok ? g.r2 : g.r1, ok ? g.r2_len : g.r1_len))
-        return ok ? "the archive differs from an unfaulted append"
-                  : "the archive appended to is not byte-identical to before";
-    return NULL;
+    if (same_file(g.target, ok ? g.r2 : g.r1, ok ? g.r2_len : g.r1_len)) return NULL;
+    if (ok) return "the archive differs from an unfaulted append";
+    size_t len;
+    uint8_t *p = slurp(g.target, &len);
+    int kept = p && len >= g.r1_len && memcmp(p, g.r1, g.r1_len) == 0;
+    free(p);
+    if (disk_dead() && kept) return NULL;
+    return "the archive appended to is not byte-identical to before";
 }
 
 static void prepare_keygen(void) {}
@@ -224,7 +239,7 @@ static const char *after_keygen(int ok) {
     while (d && (e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         n++;
-        if (!bad && !ok) {
+        if (!bad && !ok && !disk_dead()) {
             snprintf(why, sizeof why, "a failed save left '%s'", e->d_name);
             bad = why;
         }
@@ -407,7 +422,8 @@ static const char *judge(fault_kind kind, const char *where, const run *r,
     if (r->rc == RPT_OK)
         return memcmp(digest, ref, 32) ? "succeeded with a different result" : NULL;
     if (kind == FAULT_SHORT || kind == FAULT_SHORT_READ) return "a short read or write is not an error";
-    if (strcmp(where, "pthread_create") == 0) return "no thread is not an error: the work is done inline";
+    if (strcmp(where, "pthread_create") == 0 && kind != FAULT_EIO_ALL)
+        return "no thread is not an error: the work is done inline";
     if (!r->msg[0]) return "failed with no message";
     if (repeats_itself(r->msg)) return "the message quotes itself";
     int want = kind == FAULT_ALLOC || kind == FAULT_ALLOC_ALL ? RPT_E_NOMEM : RPT_E_IO;
@@ -415,7 +431,8 @@ static const char *judge(fault_kind kind, const char *where, const run *r,
         snprintf(why, sizeof why, "returned %s, not %s", rpt_strerror(r->rc), rpt_strerror(want));
         return why;
     }
-    const char *words = want == RPT_E_NOMEM ? "memory" : strerror(kind == FAULT_EIO ? EIO : ENOSPC);
+    const char *words = want == RPT_E_NOMEM ? "memory"
+                        : strerror(kind == FAULT_EIO || kind == FAULT_EIO_ALL ? EIO : ENOSPC);
     if (!strstr(r->msg, words)) {
         snprintf(why, sizeof why, "the message does not say '%s'", words);
         return why;
@@ -443,6 +460,7 @@ static int one_run(op *o, fault_kind kind, long n, int reference) {
     if (reference) memcpy(o->ref, digest, 32);
     r.rc = rc;
     g.fired_at = fired ? where : "";
+    g.kind = kind;
     const char *bad = judge(kind, g.fired_at, &r, digest, o->ref);
     const char *files = o->after(rc == RPT_OK);
     if (!bad) bad = files;
@@ -515,6 +533,7 @@ static int meets(const op *o, fault_kind k) {
     int writes = o->body == body_pack || o->body == body_pack_fd || o->body == body_append ||
                  o->body == body_keygen;
     if (o->threads > 1) return k == FAULT_ALLOC || k == FAULT_EIO; /* the pool's own paths */
+    if (k == FAULT_EIO_ALL) return 1;
     if (k == FAULT_ENOSPC || k == FAULT_SHORT_FULL || k == FAULT_SHORT) return writes;
     return 1;
 }

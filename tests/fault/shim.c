@@ -75,7 +75,8 @@ static int applies(fault_kind k, int what) {
     switch (k) {
     case FAULT_ALLOC:
     case FAULT_ALLOC_ALL: return (what & ALLOC) != 0;
-    case FAULT_EIO: return (what & IO) != 0;
+    case FAULT_EIO:
+    case FAULT_EIO_ALL: return (what & IO) != 0;
     case FAULT_ENOSPC: return (what & SPACE) != 0;
     case FAULT_SHORT_FULL:
     case FAULT_SHORT: return (what & WRITE) != 0;
@@ -90,7 +91,7 @@ static int hit(const char *name, int what) {
     if (!applies(k, what)) return 0;
     long i = atomic_fetch_add(&seen, 1) + 1;
     long n = atomic_load(&armed_nth);
-    if (i == n || (k == FAULT_ALLOC_ALL && i > n)) {
+    if (i == n || ((k == FAULT_ALLOC_ALL || k == FAULT_EIO_ALL) && i > n)) {
         if (i == n) fired_at = name;
         atomic_store(&fired, 1);
         return 1;
@@ -116,8 +117,8 @@ int shim_disarm(const char **where) {
 long shim_live_blocks(void) { return atomic_load(&live); }
 
 const char *shim_kind_name(fault_kind kind) {
-    static const char *names[FAULT_KINDS] = {"none", "alloc", "alloc-all", "EIO", "ENOSPC",
-                                             "short+full", "short", "short-read"};
+    static const char *names[FAULT_KINDS] = {"none",   "alloc",      "alloc-all", "EIO", "EIO-all",
+                                             "ENOSPC", "short+full", "short",     "short-read"};
     return kind < FAULT_KINDS ? names[kind] : "?";
 }
 
@@ -129,7 +130,7 @@ static int fail_io(int err) {
 /* The errno for a failing I/O call under the armed kind. */
 static int io_errno(void) {
     fault_kind k = (fault_kind)atomic_load(&armed_kind);
-    return k == FAULT_EIO ? EIO : ENOSPC;
+    return k == FAULT_EIO || k == FAULT_EIO_ALL ? EIO : ENOSPC;
 }
 
 /* ----- allocations ----- */

@@ -9,6 +9,7 @@ typedef enum fault_kind {
     FAULT_ALLOC,      /* the Nth allocation returns NULL */
     FAULT_ALLOC_ALL,  /* the Nth and every later allocation return NULL */
     FAULT_EIO,        /* the Nth I/O call fails with EIO (threads: EAGAIN) */
+    FAULT_EIO_ALL,    /* the Nth and every later I/O call: a disk gone bad */
     FAULT_ENOSPC,     /* the Nth call that can run out of space does */
     FAULT_SHORT_FULL, /* the Nth write is short, and the disk is then full */
     FAULT_SHORT,      /* the Nth write is short, and that is all */
