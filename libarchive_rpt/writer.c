@@ -101,11 +101,28 @@ static int fail_with(rpt_writer *w, int rc, const char *detail) {
     return rpti_fail(&w->fail, rc, "%s", detail[0] ? detail : rpt_strerror(rc));
 }
 
+/* A call refused before it changed anything (a bad argument, a closed
+ * writer): it says why, and the writer stays usable. Only called on a
+ * writer that has not failed, so no failure's text is overwritten, and
+ * a later failure's text replaces this one. */
+static int refuse(rpt_writer *w, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int refuse(rpt_writer *w, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->fail.msg, sizeof w->fail.msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 /* Where every public call on a live handle starts: a failed writer
  * answers with its first failure, a closed one accepts nothing more. */
 static int usable(rpt_writer *w) {
     if (rpti_failed(&w->fail)) return rpti_failed(&w->fail);
-    if (w->closed) return rpti_fail(&w->fail, RPT_E_ARG, "the writer is closed");
+    if (w->closed) return refuse(w, RPT_E_ARG, "the writer is closed");
     return RPT_OK;
 }
 
@@ -384,7 +401,7 @@ int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info, const void 
     int rc = usable(w);
     if (rc) return rc;
     if (dict != RPT_DICT_NONE && dict >= w->n_dicts)
-        return rpti_fail(&w->fail, RPT_E_ARG, "no dictionary %u", dict);
+        return refuse(w, RPT_E_ARG, "no dictionary %u", dict);
     return add_record(w, info, data, len, dict == RPT_DICT_NONE ? RPT_TRY_NONE : (int)dict);
 }
 
@@ -393,7 +410,7 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     if (!w) return RPT_E_ARG;
     int rc = usable(w);
     if (rc) return rc;
-    if (!info || (!data && len)) return rpti_fail(&w->fail, RPT_E_ARG, "no record given");
+    if (!info || (!data && len)) return refuse(w, RPT_E_ARG, "no record given");
     if (!info->name || rpt_name_check(info->name, strlen(info->name))) {
         return rpti_fail(&w->fail, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
                           info->name ? info->name : "");
@@ -451,11 +468,11 @@ int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *n
     int rc = usable(w);
     if (rc) return rc;
     if (w->started || w->tail || w->ib.n)
-        return rpti_fail(&w->fail, RPT_E_ARG, "dictionaries must come before the first record");
+        return refuse(w, RPT_E_ARG, "dictionaries must come before the first record");
     if (!dict || len == 0 || len > RPT_DICT_MAX)
-        return rpti_fail(&w->fail, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
+        return refuse(w, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
     if (w->n_dicts >= RPT_MAX_DICTS)
-        return rpti_fail(&w->fail, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
+        return refuse(w, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
     rpt_dict *nd = realloc(w->dicts, (w->n_dicts + 1) * sizeof *nd);
     if (!nd) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     w->dicts = nd;

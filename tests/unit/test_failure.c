@@ -58,10 +58,12 @@ static void test_bad_name_then_close(rpt_seckey *sk) {
     rpt_writer_free(w);
 }
 
-/* A misuse is a failure like any other: the header promises that after
- * any failure the writer only accepts rpt_writer_free(). */
-static void test_misuse_is_kept(rpt_seckey *sk) {
-    const char *path = tpath("misuse.rpt");
+/* A call refused before it changed anything (no record, a dictionary
+ * that does not exist, one that comes too late) says why and leaves the
+ * writer usable; once the writer has failed, a refusal cannot replace
+ * the failure's code or text. */
+static void test_refusals(rpt_seckey *sk) {
+    const char *path = tpath("refused.rpt");
     rpt_writer *w = open_writer(path, sk, 1);
     rpt_record_info info;
     memset(&info, 0, sizeof info);
@@ -69,11 +71,26 @@ static void test_misuse_is_kept(rpt_seckey *sk) {
     CHECK_EQ_INT(rpt_writer_add_using(w, &info, "x", 1, 7), RPT_E_ARG);
     CHECK(msg_is_first(rpt_writer_error(w), "no dictionary 7"));
     CHECK_EQ_INT(rpt_writer_add(w, NULL, "x", 1), RPT_E_ARG);
-    add_named(w, "a.txt", RPT_E_ARG);
-    CHECK_EQ_INT(rpt_writer_close(w), RPT_E_ARG);
-    CHECK(msg_is_first(rpt_writer_error(w), "no dictionary 7"));
+    CHECK(msg_is_first(rpt_writer_error(w), "no record given"));
+    add_named(w, "a.txt", RPT_OK);
+    CHECK_EQ_INT(rpt_writer_add_dict(w, "dictionary", 10, NULL), RPT_E_ARG);
+    add_named(w, "a.txt", RPT_E_DUPLICATE);
+    CHECK_EQ_INT(rpt_writer_add(w, NULL, "x", 1), RPT_E_DUPLICATE);
+    CHECK_EQ_INT(rpt_writer_add_using(w, &info, "x", 1, 7), RPT_E_DUPLICATE);
+    CHECK(msg_is_first(rpt_writer_error(w), "two records named 'a.txt'"));
+    CHECK_EQ_INT(rpt_writer_close(w), RPT_E_DUPLICATE);
     rpt_writer_free(w);
     CHECK(access(path, F_OK) != 0);
+
+    w = open_writer(path, sk, 1);
+    CHECK_EQ_INT(rpt_writer_add(w, NULL, "x", 1), RPT_E_ARG);
+    add_named(w, "b.txt", RPT_OK);
+    CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+    rpt_writer_free(w);
+    rpt_reader *r = NULL;
+    CHECK_EQ_INT(rpt_reader_open_path(&r, path, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_count(r), 1);
+    rpt_reader_free(r);
 }
 
 /* A closed writer accepts no more records and stays closed. */
@@ -82,7 +99,6 @@ static void test_closed(rpt_seckey *sk) {
     rpt_writer *w = open_writer(path, sk, 1);
     add_named(w, "a.txt", RPT_OK);
     CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
-    CHECK_EQ_INT(rpt_writer_error(w)[0], 0);
     add_named(w, "b.txt", RPT_E_ARG);
     CHECK(strstr(rpt_writer_error(w), "closed") != NULL);
     CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
@@ -120,7 +136,7 @@ int main(void) {
     test_duplicate_then_close(sk, 1);
     test_duplicate_then_close(sk, 3);
     test_bad_name_then_close(sk);
-    test_misuse_is_kept(sk);
+    test_refusals(sk);
     test_closed(sk);
     test_failed_open(sk);
     rpt_seckey_free(sk);
