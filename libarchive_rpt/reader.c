@@ -558,9 +558,10 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     int rc = rpti_read_start(r);
     if (flags & RPT_OPEN_SALVAGE) {
         /* salvage never fails on damage: the scan resynchronises */
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rc; /* with its words */
         r->err[0] = 0;
-        if (rc != RPT_OK && rc != RPT_E_IO && rc != RPT_E_NOMEM) r->scan.pos = RPT_MAGIC_BYTES;
-        return rc == RPT_E_IO || rc == RPT_E_NOMEM ? rc : RPT_OK;
+        if (rc != RPT_OK) r->scan.pos = RPT_MAGIC_BYTES;
+        return RPT_OK;
     }
     if (rc) return rc;
     if ((rc = find_trailer(r))) return rc;
