@@ -32,7 +32,7 @@ typedef struct op {
 static struct {
     char dir[64];
     char key_sec[256], key_pub[256], kg_dir[256], kg_sec[256], kg_pub[256];
-    char ref1[256], ref2[256], target[256];
+    char ref1[256], ref2[256], target[256], damaged[256];
     rpt_seckey *sk;
     rpt_pubkey pk;
     uint8_t *older, *r1, *r2, *kg_sec_text, *kg_pub_text;
@@ -390,6 +390,38 @@ static int body_extract_seq(run *r) {
     return rc;
 }
 
+/* A damaged archive's records, found by a scan that has to find its
+ * way again after a chunk whose length is gone. */
+static int body_salvage(run *r) {
+    rpt_reader *rd = NULL;
+    int rc = rpt_reader_open_path(&rd, g.damaged, RPT_OPEN_SALVAGE);
+    if (!rc) rc = rpt_reader_trust(rd, &g.pk);
+    rpt_record rec;
+    while (!rc && (rc = rpt_reader_next(rd, &rec)) == RPT_OK) put_record(r, &rec);
+    if (rc == RPT_EOF) rc = RPT_OK;
+    if (!rc) put_u64(r, rpt_reader_salvage_lost(rd));
+    if (rc) keep(r, rc, rd ? rpt_reader_error(rd) : "out of memory");
+    rpt_reader_free(rd);
+    return rc;
+}
+
+/* What pack --dict train does with the records' texts. */
+static int body_train(run *r) {
+    char texts[12][512];
+    const void *samples[12];
+    size_t sizes[12];
+    for (unsigned i = 0; i < 12; i++) {
+        sizes[i] = sample_text(i, texts[i], sizeof texts[i]);
+        samples[i] = texts[i];
+    }
+    uint8_t dict[1024];
+    size_t len = 0;
+    int rc = rpt_dict_train(samples, sizes, 12, dict, sizeof dict, &len);
+    if (rc) return keep(r, rc, rpt_strerror(rc)); /* it has no detail to give */
+    put(r, dict, len);
+    return RPT_OK;
+}
+
 static op ops[] = {
     {"pack", 1, prepare_pack, body_pack, after_pack, {0}},
     {"pack (2 threads)", 2, prepare_pack, body_pack, after_pack, {0}},
@@ -401,6 +433,8 @@ static op ops[] = {
     {"list", 1, prepare_nothing, body_list, after_nothing, {0}},
     {"extract", 1, prepare_nothing, body_extract, after_nothing, {0}},
     {"extract a stream", 1, prepare_seq, body_extract_seq, after_seq, {0}},
+    {"salvage", 1, prepare_nothing, body_salvage, after_nothing, {0}},
+    {"dictionary training", 1, prepare_nothing, body_train, after_nothing, {0}},
     {"key save", 1, prepare_keygen, body_keygen, after_keygen, {0}},
 };
 
@@ -492,6 +526,7 @@ static void setup(void) {
     path_in(g.ref1, "ref1.rpt");
     path_in(g.ref2, "ref2.rpt");
     path_in(g.target, "target.rpt");
+    path_in(g.damaged, "damaged.rpt");
     if (mkdir(g.kg_dir, 0700) != 0) abort();
     g.sk = test_key(3);
     rpt_seckey_public(g.sk, &g.pk);
@@ -520,6 +555,16 @@ static void references(void) {
     }
     g.r2 = slurp(g.target, &g.r2_len);
     if (!g.r2 || copy_file(g.ref1, g.r1, g.r1_len) || copy_file(g.ref2, g.r2, g.r2_len)) abort();
+    /* record 1's length smashed: salvage must resynchronise */
+    rpt_reader *rd = NULL;
+    rpt_record rec;
+    if (rpt_reader_open_path(&rd, g.ref2, 0) || rpt_reader_entry(rd, 1, &rec)) abort();
+    uint8_t *dmg = slurp(g.ref2, &g.r2_len);
+    if (!dmg) abort();
+    memset(dmg + rec.offset + 4, 0xff, 4);
+    if (copy_file(g.damaged, dmg, g.r2_len)) abort();
+    free(dmg);
+    rpt_reader_free(rd);
     if (body_keygen(&r)) abort();
     g.kg_sec_text = slurp(g.kg_sec, &g.kg_sec_len);
     g.kg_pub_text = slurp(g.kg_pub, &g.kg_pub_len);
