@@ -323,8 +323,10 @@ RPT_EXPORT int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len,
  * copied before the call returns. Returns RPT_OK, RPT_E_NAME (unsafe or
  * invalid name, or invalid metadata), RPT_E_DUPLICATE, RPT_E_LIMIT,
  * RPT_E_IO (possibly from an earlier record written in the background),
- * RPT_E_NOMEM or RPT_E_ARG. After any failure the writer only accepts
- * rpt_writer_free(). */
+ * RPT_E_NOMEM or RPT_E_ARG. A call refused for a bad argument before
+ * anything was written (RPT_E_ARG: no record, no such dictionary) leaves
+ * the writer usable; after any other failure every later call returns
+ * that first failure's code, and only rpt_writer_free() is left to do. */
 RPT_EXPORT int rpt_writer_add(rpt_writer *w, const rpt_record_info *info,
                               const void *data, size_t len) RPT_WARN_UNUSED;
 
