@@ -368,8 +368,10 @@ RPT_EXPORT int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len,
  * copied before the call returns. Returns RPT_OK, RPT_E_NAME (unsafe or
  * invalid name, or invalid metadata), RPT_E_DUPLICATE, RPT_E_LIMIT,
  * RPT_E_IO (possibly from an earlier record written in the background),
- * RPT_E_NOMEM or RPT_E_ARG. After any failure the writer only accepts
- * rpt_writer_free(). */
+ * RPT_E_NOMEM or RPT_E_ARG. A call refused for a bad argument before
+ * anything was written (RPT_E_ARG: no record, no such dictionary) leaves
+ * the writer usable; after any other failure every later call returns
+ * that first failure's code, and only rpt_writer_free() is left to do. */
 RPT_EXPORT int rpt_writer_add(rpt_writer *w, const rpt_record_info *info,
                               const void *data, size_t len) RPT_WARN_UNUSED;
 
@@ -387,7 +389,9 @@ RPT_EXPORT int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info,
 
 /* Finishes: waits for the workers, writes index, seal and trailer,
  * fsyncs, and renames into place (path writers). Returns RPT_OK, RPT_E_IO,
- * RPT_E_NOMEM or RPT_E_ARG. */
+ * RPT_E_EXISTS, RPT_E_NOMEM or RPT_E_ARG; on a writer that has already
+ * failed, the code of that first failure. Closing a closed writer returns
+ * RPT_OK. */
 RPT_EXPORT int rpt_writer_close(rpt_writer *w) RPT_WARN_UNUSED;
 
 /* Records added so far in this generation, and bytes this writer has
@@ -395,8 +399,9 @@ RPT_EXPORT int rpt_writer_close(rpt_writer *w) RPT_WARN_UNUSED;
 RPT_EXPORT uint64_t rpt_writer_records(const rpt_writer *w);
 RPT_EXPORT uint64_t rpt_writer_bytes(const rpt_writer *w);
 
-/* The detail of the last failure, or "" when none. Never NULL for a
- * non-NULL handle. */
+/* The detail of the writer's first failure, or "" when none: a failure
+ * is kept, and every later call on the writer (but rpt_writer_free())
+ * returns its code. Never NULL for a non-NULL handle. */
 RPT_EXPORT const char *rpt_writer_error(const rpt_writer *w);
 
 /* Frees the writer. If it was not closed successfully, stops the workers

@@ -3,6 +3,7 @@
  * TRLR bodies, which locate and authenticate them. */
 #include "index.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,30 @@ static int parse_header(rpt_segment *s, const uint8_t *p, size_t have, uint32_t 
     return RPT_OK;
 }
 
+/* n bytes at off, however many calls it takes: RPT_OK, RPT_E_TRUNCATED
+ * (the file ends first) or RPT_E_IO with errno set. */
+static int read_at(int fd, void *buf, size_t n, uint64_t off) {
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t got = pread(fd, p, n, (off_t)off);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return RPT_E_IO;
+        }
+        if (got == 0) return RPT_E_TRUNCATED;
+        p += got;
+        n -= (size_t)got;
+        off += (uint64_t)got;
+    }
+    return RPT_OK;
+}
+
+const char *rpti_segment_why(const rpt_segment *s, int rc) {
+    if (rc == RPT_E_NOMEM) return "cannot be read: out of memory";
+    if (rc == RPT_E_IO) return s->io_error[0] ? s->io_error : "cannot be read";
+    return "is damaged or altered";
+}
+
 static int header_err(int rc, uint64_t off, char *err) {
     if (rc == RPT_E_NOMEM) return rpti_seterr(err, rc, "out of memory");
     return rpti_seterr(err, rc == RPT_E_LIMIT ? RPT_E_LIMIT : RPT_E_FORMAT,
@@ -194,11 +219,17 @@ int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_
      * little, then the rest */
     size_t have = body_len < 65536 ? body_len : 65536, h_len = 0;
     uint8_t *p = malloc(have ? have : 1);
-    int rc = p ? RPT_OK : RPT_E_NOMEM;
+    int rc = p ? RPT_OK : RPT_E_NOMEM, read_failed = 0;
     for (;;) {
-        if (!rc && have && pread(fd, p, have, (off_t)(chunk_off + 8)) != (ssize_t)have)
-            rc = rpti_seterr(err, RPT_E_IO, "cannot read the index at offset %llu",
-                            (unsigned long long)chunk_off);
+        if (!rc && have && (rc = read_at(fd, p, have, chunk_off + 8))) {
+            read_failed = 1;
+            if (rc == RPT_E_IO)
+                rpti_seterr(err, rc, "cannot read the index at offset %llu: %s",
+                           (unsigned long long)chunk_off, strerror(errno));
+            else
+                rpti_seterr(err, rc, "the index at offset %llu runs past the end of the file",
+                           (unsigned long long)chunk_off);
+        }
         if (rc) break;
         free(s->older);
         free(s->aux);
@@ -222,7 +253,7 @@ int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_
         rc = RPT_OK;
     }
     free(p);
-    if (rc == RPT_E_IO) return rc;
+    if (read_failed) return rc;
     if (rc) return header_err(rc, chunk_off, err);
     s->data_off = chunk_off + 8 + h_len;
     return RPT_OK;
@@ -239,9 +270,12 @@ static int block(rpt_segment *s, size_t b, const uint8_t **out) {
         size_t len = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
         uint8_t *p = malloc(len ? len : 1), d[RPT_DIGEST_BYTES];
         if (!p) return RPT_E_NOMEM;
-        if (pread(s->fd, p, len, (off_t)(s->data_off + at)) != (ssize_t)len) {
+        int rc = read_at(s->fd, p, len, s->data_off + at);
+        if (rc) {
+            snprintf(s->io_error, sizeof s->io_error, "cannot be read: %s",
+                     rc == RPT_E_IO ? strerror(errno) : "the file ends early");
             free(p);
-            return RPT_E_IO;
+            return rc;
         }
         crypto_generichash(d, sizeof d, p, len, NULL, 0);
         if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0) {

@@ -70,6 +70,7 @@ typedef struct rpt_segment {
     /* the next entry's place, so reading in order costs one parse each */
     uint64_t cur_k, cur_pos;
     uint8_t scratch[RPT_NAME_MAX + 128];
+    char io_error[128];              /* why the last block read failed */
 } rpt_segment;
 
 /* One entry as parsed. name points into the segment's scratch and is
@@ -102,6 +103,11 @@ int rpti_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out);
 
 /* Finds name; RPT_OK with *k, RPT_E_NOTFOUND, or an error as above. */
 int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k);
+
+/* Words for an error code from the two calls above, to follow "index
+ * entry N" or "the index segment at offset N": damage, or a read that
+ * failed (with the system's reason), or no memory. */
+const char *rpti_segment_why(const rpt_segment *s, int rc);
 
 /* ----- seal and trailer ----- */
 typedef struct rpt_seal {

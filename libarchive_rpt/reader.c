@@ -201,9 +201,9 @@ int rpti_take_aux(rpt_reader *r, const rpt_chunk *c) {
                           (unsigned long long)c->offset);
     }
     uint64_t *na = realloc(r->aux_off, (r->n_aux + 1) * sizeof *na);
+    if (na) r->aux_off = na; /* realloc freed the old block: keep the new one */
     if (!na || rpti_buf_put(&r->aux, c->raw, c->raw_len))
         return rpti_seterr(r->err, RPT_E_NOMEM, "out of memory");
-    r->aux_off = na;
     na[r->n_aux++] = c->offset;
     return RPT_OK;
 }
@@ -350,7 +350,9 @@ int rpti_read_start(rpt_reader *r) {
  * the file, and a seal at its seal offset that agrees with it. */
 static int trailer_at(rpt_reader *r, uint64_t off, rpt_trailer *t, rpt_seal *s) {
     uint8_t b[RPT_TRAILER_BYTES];
-    if (off < RPT_MAGIC_BYTES || rpti_src_read(r, off, b, sizeof b)) return RPT_E_NOSEAL;
+    if (off < RPT_MAGIC_BYTES) return RPT_E_NOSEAL;
+    int rc = rpti_src_read(r, off, b, sizeof b);
+    if (rc) return rc == RPT_E_IO ? rc : RPT_E_NOSEAL; /* a failed read is not a bad trailer */
     if (rpti_le32_load(b) != RPT_T_TRLR || rpti_le32_load(b + 4) != RPT_TRAILER_BODY ||
         rpti_le32_load(b + 44) != rpti_chunk_crc(RPT_T_TRLR, b + 8, RPT_TRAILER_BODY) ||
         rpti_trailer_parse(b + 8, RPT_TRAILER_BODY, t))
@@ -359,7 +361,8 @@ static int trailer_at(rpt_reader *r, uint64_t off, rpt_trailer *t, rpt_seal *s) 
         t->index_offset < RPT_MAGIC_BYTES || t->prev_trailer >= t->index_offset)
         return RPT_E_NOSEAL;
     rpt_chunk c;
-    if (rpti_read_chunk(r, t->seal_offset, &c) || c.type != RPT_T_SEAL ||
+    if ((rc = rpti_read_chunk(r, t->seal_offset, &c)) == RPT_E_IO || rc == RPT_E_NOMEM) return rc;
+    if (rc || c.type != RPT_T_SEAL ||
         rpti_seal_parse(c.body, c.len, s) || s->generation != t->generation ||
         s->count != t->count || t->seal_offset + c.raw_len != off)
         return RPT_E_NOSEAL;
@@ -371,7 +374,9 @@ static int find_trailer(rpt_reader *r) {
     uint64_t size = r->file_size;
     rpt_trailer t;
     rpt_seal s;
-    if (size >= RPT_TRAILER_BYTES && trailer_at(r, size - RPT_TRAILER_BYTES, &t, &s) == RPT_OK) {
+    int rc = size >= RPT_TRAILER_BYTES ? trailer_at(r, size - RPT_TRAILER_BYTES, &t, &s) : RPT_E_NOSEAL;
+    if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rc; /* never an older generation instead */
+    if (rc == RPT_OK) {
         r->trailer_offset = size - RPT_TRAILER_BYTES;
     } else {
         /* An append that crashed, or a damaged end: look back for the last
@@ -384,10 +389,12 @@ static int find_trailer(rpt_reader *r) {
             uint64_t start = end > 65536 + RPT_MAGIC_BYTES ? end - 65536 : RPT_MAGIC_BYTES;
             size_t n = (size_t)(end - start);
             size_t extra = (size_t)(size - end < 7 ? size - end : 7);
-            if (rpti_src_read(r, start, blk, n + extra)) break;
+            if ((rc = rpti_src_read(r, start, blk, n + extra)) == RPT_E_IO) return rc;
+            if (rc) break;
             for (size_t i = n; i-- > 0 && !found;) {
                 if (i + 8 > n + extra || memcmp(blk + i, pat, 8) != 0) continue;
-                if (trailer_at(r, start + i, &t, &s) == RPT_OK) {
+                if ((rc = trailer_at(r, start + i, &t, &s)) == RPT_E_IO || rc == RPT_E_NOMEM) return rc;
+                if (rc == RPT_OK) {
                     r->trailer_offset = start + i;
                     found = 1;
                 }
@@ -497,7 +504,9 @@ static int load_generations(rpt_reader *r) {
         if (t.prev_trailer == 0) break;
         uint64_t prev = t.prev_trailer;
         uint32_t gen = t.generation;
-        if (trailer_at(r, prev, &t, &s) || t.generation + 1 != gen)
+        int rc = trailer_at(r, prev, &t, &s);
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rc;
+        if (rc || t.generation + 1 != gen)
             return rpti_seterr(r->err, RPT_E_FORMAT, "the trailer of generation %u is damaged", gen - 1);
         off = prev;
     }
@@ -549,9 +558,10 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     int rc = rpti_read_start(r);
     if (flags & RPT_OPEN_SALVAGE) {
         /* salvage never fails on damage: the scan resynchronises */
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rc; /* with its words */
         r->err[0] = 0;
-        if (rc != RPT_OK && rc != RPT_E_IO && rc != RPT_E_NOMEM) r->scan.pos = RPT_MAGIC_BYTES;
-        return rc == RPT_E_IO || rc == RPT_E_NOMEM ? rc : RPT_OK;
+        if (rc != RPT_OK) r->scan.pos = RPT_MAGIC_BYTES;
+        return RPT_OK;
     }
     if (rc) return rc;
     if ((rc = find_trailer(r))) return rc;
@@ -620,8 +630,8 @@ int rpt_reader_entry(rpt_reader *r, uint64_t i, rpt_record *out) {
     uint64_t k;
     rpt_segment *s = seg_of(r, i, &k);
     rpt_ient e;
-    if ((rc = rpti_segment_entry(s, k, &e))) return rpti_seterr(r->err, rc, "index entry %llu is damaged or altered",
-                                                               (unsigned long long)i);
+    if ((rc = rpti_segment_entry(s, k, &e))) return rpti_seterr(r->err, rc, "index entry %llu %s",
+                                                               (unsigned long long)i, rpti_segment_why(s, rc));
     memset(out, 0, sizeof *out);
     r->w.strings.len = 0;
     if (rpti_buf_put(&r->w.strings, e.name, e.name_len) || rpti_buf_u8(&r->w.strings, 0))
@@ -651,8 +661,8 @@ int rpt_reader_find(rpt_reader *r, const char *name, uint64_t *i) {
             return RPT_OK;
         }
         if (rc2 != RPT_E_NOTFOUND)
-            return rpti_seterr(r->err, rc2, "the index segment at offset %llu is damaged or altered",
-                              (unsigned long long)r->segs[s].offset);
+            return rpti_seterr(r->err, rc2, "the index segment at offset %llu %s",
+                              (unsigned long long)r->segs[s].offset, rpti_segment_why(&r->segs[s], rc2));
     }
     return rpti_seterr(r->err, RPT_E_NOTFOUND, "no record named '%.200s'", name);
 }
@@ -671,8 +681,8 @@ int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags, rpt_record *out) 
     uint64_t k;
     rpt_segment *s = seg_of(r, i, &k);
     rpt_ient e;
-    if ((rc = rpti_segment_entry(s, k, &e))) return rpti_seterr(r->err, rc, "index entry %llu is damaged or altered",
-                                                        (unsigned long long)i);
+    if ((rc = rpti_segment_entry(s, k, &e))) return rpti_seterr(r->err, rc, "index entry %llu %s",
+                                                        (unsigned long long)i, rpti_segment_why(s, rc));
     char where[300];
     snprintf(where, sizeof where, "record %llu '%.*s' at offset %llu", (unsigned long long)i,
              (int)(e.name_len > 200 ? 200 : e.name_len), e.name, (unsigned long long)e.offset);

@@ -427,19 +427,23 @@ static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
     end_generation(s, c->offset, c->raw_len, st);
 }
 
-/* Finds the next plausible chunk after a damaged stretch (salvage). */
+/* Finds the next plausible chunk after a damaged stretch (salvage): 1
+ * found, 0 none left, or RPT_E_IO / RPT_E_NOMEM (detail in r->err),
+ * which end the salvage rather than pass for lost bytes. */
 static int resync(rpt_reader *r, uint64_t from) {
     static const char *types[] = {"RECD", "KEYS", "DICT", "INDX", "SEAL", "TRLR"};
     uint8_t blk[65536];
     uint64_t pos = from;
     while (pos + 12 <= r->file_size) {
         size_t n = (size_t)(r->file_size - pos < sizeof blk ? r->file_size - pos : sizeof blk);
-        if (rpti_src_read(r, pos, blk, n)) return 0;
+        int rc = rpti_src_read(r, pos, blk, n);
+        if (rc) return rc == RPT_E_IO ? rc : 0;
         for (size_t i = 0; i + 4 <= n; i++) {
             for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
                 if (memcmp(blk + i, types[t], 4) != 0) continue;
                 rpt_chunk c;
-                if (rpti_read_chunk(r, pos + i, &c) == RPT_OK) {
+                if ((rc = rpti_read_chunk(r, pos + i, &c)) == RPT_E_IO || rc == RPT_E_NOMEM) return rc;
+                if (rc == RPT_OK) {
                     r->scan.lost += pos + i - r->scan.pos;
                     r->scan.pos = pos + i;
                     return 1;
@@ -527,7 +531,13 @@ static void scan_chunk(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *
             return;
         }
         if ((r->flags & RPT_OPEN_SALVAGE) && rc != RPT_E_IO) {
-            if (!resync(r, s->pos + 1)) st->end = 1;
+            int found = resync(r, s->pos + 1);
+            if (found < 0) {
+                fail(st, found, "%s", r->err);
+                s->stop = 1;
+            } else if (!found) {
+                st->end = 1;
+            }
             return;
         }
         s->stop = 1;
@@ -577,7 +587,8 @@ int rpti_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
                      (unsigned long long)out->number, out->name, (unsigned long long)out->offset);
             if (salvage) {
                 if (st.status == RPT_E_UNTRUSTED) return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
-                if (st.status == RPT_E_NOMEM || st.status == RPT_E_IO) return st.status;
+                if (st.status == RPT_E_NOMEM || st.status == RPT_E_IO)
+                    return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
                 s->lost += out->stored;
                 continue;
             }

@@ -34,8 +34,8 @@ typedef struct job {
 } job;
 
 struct rpt_writer {
-    char err[RPT_ERRLEN];
-    int mode, fd, overwrite, started, closed, failed;
+    rpti_failure fail; /* the first failure; every later call returns its code */
+    int mode, fd, overwrite, started, closed;
     char *path, *tmp;
     const rpt_seckey *sk;
     int level;
@@ -81,8 +81,7 @@ static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
         ssize_t k = write(w->fd, p, n);
         if (k < 0) {
             if (errno == EINTR) continue;
-            w->failed = 1;
-            return rpti_seterr(w->err, RPT_E_IO, "write error at offset %llu: %s",
+            return rpti_fail(&w->fail, RPT_E_IO, "write error at offset %llu: %s",
                               (unsigned long long)w->pos, strerror(errno));
         }
         p += k;
@@ -93,8 +92,38 @@ static int out_write(rpt_writer *w, const uint8_t *p, size_t n) {
 }
 
 static int nomem(rpt_writer *w) {
-    w->failed = 1;
-    return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
+}
+
+/* Keeps a detail that a helper formatted into its own buffer; a helper
+ * that set none still leaves words behind. */
+static int fail_with(rpt_writer *w, int rc, const char *detail) {
+    return rpti_fail(&w->fail, rc, "%s", detail[0] ? detail : rpt_strerror(rc));
+}
+
+/* A call refused before it changed anything (a bad argument, a closed
+ * writer): it says why, and the writer stays usable. Only called on a
+ * writer that has not failed, so no failure's text is overwritten, and
+ * a later failure's text replaces this one. */
+static int refuse(rpt_writer *w, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int refuse(rpt_writer *w, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->fail.msg, sizeof w->fail.msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Where every public call on a live handle starts: a failed writer
+ * answers with its first failure, a closed one accepts nothing more. */
+static int usable(rpt_writer *w) {
+    if (rpti_failed(&w->fail)) return rpti_failed(&w->fail);
+    if (w->closed) return refuse(w, RPT_E_ARG, "the writer is closed");
+    return RPT_OK;
 }
 
 /* ----- names already used ----- */
@@ -104,10 +133,10 @@ static int name_claim(rpt_writer *w, const char *name) {
         uint64_t i;
         int rc = rpt_reader_find(w->old, name, &i);
         if (rc == RPT_OK)
-            return rpti_seterr(w->err, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
+            return rpti_fail(&w->fail, RPT_E_DUPLICATE, "'%.200s' is already in the archive (record %llu)",
                               name, (unsigned long long)i);
         if (rc != RPT_E_NOTFOUND)
-            return rpti_seterr(w->err, rc, "cannot check '%.200s' against the archive: %s", name,
+            return rpti_fail(&w->fail, rc, "cannot check '%.200s' against the archive: %s", name,
                               rpt_reader_error(w->old));
     }
     if ((w->nset_n + 1) * 2 > w->nset_cap) {
@@ -128,7 +157,7 @@ static int name_claim(rpt_writer *w, const char *name) {
     size_t h = rpti_name_hash((const uint8_t *)name, len) & (w->nset_cap - 1);
     while (w->nset[h]) {
         if (strcmp((const char *)w->names.p + w->nset[h] - 1, name) == 0)
-            return rpti_seterr(w->err, RPT_E_DUPLICATE, "two records named '%.200s'", name);
+            return rpti_fail(&w->fail, RPT_E_DUPLICATE, "two records named '%.200s'", name);
         h = (h + 1) & (w->nset_cap - 1);
     }
     w->nset[h] = w->names.len + 1;
@@ -144,8 +173,9 @@ static int put_chunk(rpt_writer *w, uint32_t type, const rpt_buf *body, int aux)
     if (rpti_chunk_put(&w->chunk, type, body->p, body->len)) return nomem(w);
     if (aux) {
         uint64_t *na = realloc(w->aux_off, (w->n_aux + 1) * sizeof *na);
-        if (!na || rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
-        w->aux_off = na;
+        if (!na) return nomem(w);
+        w->aux_off = na; /* realloc freed the old block: keep the new one */
+        if (rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
         na[w->n_aux++] = off;
     }
     if (type == RPT_T_HEAD && rpti_buf_put(&w->head_chunk, w->chunk.p, w->chunk.len)) return nomem(w);
@@ -254,13 +284,13 @@ static int drain_one(rpt_writer *w) {
     while (j->state != JOB_DONE) pthread_cond_wait(&w->cv_done, &w->mu);
     pthread_mutex_unlock(&w->mu);
     w->head++;
-    int rc = j->rc;
-    if (rc) {
-        w->failed = 1;
-        rpti_seterr(w->err, rc, "%s", j->err);
-    } else {
+    int rc;
+    if (rpti_failed(&w->fail)) /* nothing more is written: the job is only retired */
+        rc = rpti_failed(&w->fail);
+    else if (j->rc)
+        rc = fail_with(w, j->rc, j->err);
+    else
         rc = emit(w, &j->chunk, &j->info, j->len);
-    }
     job_clear(j);
     return rc;
 }
@@ -301,7 +331,13 @@ static int pool_start(rpt_writer *w, unsigned threads) {
     w->ring_n = 2 * (size_t)threads;
     w->ring = calloc(w->ring_n, sizeof *w->ring);
     w->thr = calloc(threads, sizeof *w->thr);
-    if (!w->ring || !w->thr) return RPT_E_NOMEM;
+    if (!w->ring || !w->thr) {
+        free(w->ring);
+        free(w->thr);
+        w->ring = NULL;
+        w->thr = NULL;
+        return RPT_E_NOMEM;
+    }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv_work, NULL);
     pthread_cond_init(&w->cv_done, NULL);
@@ -362,44 +398,38 @@ int rpt_writer_add(rpt_writer *w, const rpt_record_info *info, const void *data,
 int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
                          uint32_t dict) {
     if (!w) return RPT_E_ARG;
+    int rc = usable(w);
+    if (rc) return rc;
     if (dict != RPT_DICT_NONE && dict >= w->n_dicts)
-        return rpti_seterr(w->err, RPT_E_ARG, "no dictionary %u", dict);
+        return refuse(w, RPT_E_ARG, "no dictionary %u", dict);
     return add_record(w, info, data, len, dict == RPT_DICT_NONE ? RPT_TRY_NONE : (int)dict);
 }
 
 static int add_record(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
                       int only) {
     if (!w) return RPT_E_ARG;
-    if (w->failed || w->closed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
-    if (!info || (!data && len)) return rpti_seterr(w->err, RPT_E_ARG, "no record given");
+    int rc = usable(w);
+    if (rc) return rc;
+    if (!info || (!data && len)) return refuse(w, RPT_E_ARG, "no record given");
     /* 0 is the 1.0 layout; anything between is a caller's mistake */
     if (info->size && info->size < sizeof *info)
-        return rpti_seterr(w->err, RPT_E_ARG, "rpt_record_info.size is %zu, less than %zu",
-                           info->size, sizeof *info);
+        return refuse(w, RPT_E_ARG, "rpt_record_info.size is %zu, less than %zu", info->size,
+                      sizeof *info);
     if (!info->name || rpt_name_check(info->name, strlen(info->name))) {
-        w->failed = 1;
-        return rpti_seterr(w->err, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
+        return rpti_fail(&w->fail, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
                           info->name ? info->name : "");
     }
     if (len > RPT_PAYLOAD_MAX) {
-        w->failed = 1;
-        return rpti_seterr(w->err, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
+        return rpti_fail(&w->fail, RPT_E_LIMIT, "'%.200s' is %zu bytes, over the limit of %u",
                           info->name, len, (unsigned)RPT_PAYLOAD_MAX);
     }
-    int rc = name_claim(w, info->name);
-    if (rc) {
-        w->failed = 1;
-        return rc;
-    }
+    if ((rc = name_claim(w, info->name))) return rc;
     if ((rc = write_start(w))) return rc;
+    char detail[RPT_ERRLEN] = "";
     if (!w->pool_ok) {
         rc = rpti_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
-                              w->err);
-        if (rc) {
-            w->failed = 1;
-            return rc;
-        }
-        return emit(w, &w->chunk, info, len);
+                              detail);
+        return rc ? fail_with(w, rc, detail) : emit(w, &w->chunk, info, len);
     }
     /* the ring is full: write the oldest first */
     while (w->tail - w->head >= w->ring_n)
@@ -413,12 +443,11 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     /* the metadata is checked here, on the caller's thread, so the error
      * comes back from this call */
     rpt_buf tmp = {0};
-    rc = rpti_record_meta_encode(&tmp, &j->info, len, w->err);
+    rc = rpti_record_meta_encode(&tmp, &j->info, len, detail);
     rpti_buf_free(&tmp);
     if (rc) {
         job_clear(j);
-        w->failed = 1;
-        return rc;
+        return fail_with(w, rc, detail);
     }
     pthread_mutex_lock(&w->mu);
     j->state = JOB_PENDING;
@@ -440,17 +469,19 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
 
 int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *number) {
     if (!w) return RPT_E_ARG;
-    if (w->failed || w->closed || w->started || w->tail || w->ib.n)
-        return rpti_seterr(w->err, RPT_E_ARG, "dictionaries must come before the first record");
+    int rc = usable(w);
+    if (rc) return rc;
+    if (w->started || w->tail || w->ib.n)
+        return refuse(w, RPT_E_ARG, "dictionaries must come before the first record");
     if (!dict || len == 0 || len > RPT_DICT_MAX)
-        return rpti_seterr(w->err, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
+        return refuse(w, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
     if (w->n_dicts >= RPT_MAX_DICTS)
-        return rpti_seterr(w->err, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
+        return refuse(w, RPT_E_ARG, "at most %u dictionaries", RPT_MAX_DICTS);
     rpt_dict *nd = realloc(w->dicts, (w->n_dicts + 1) * sizeof *nd);
-    if (!nd) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!nd) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     w->dicts = nd;
     uint8_t *copy = malloc(len);
-    if (!copy) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!copy) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     memcpy(copy, dict, len);
     nd[w->n_dicts].number = (uint32_t)w->n_dicts;
     nd[w->n_dicts].data = copy;
@@ -464,10 +495,13 @@ int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *n
  * added so far). Not part of the public API: the test vectors use it to
  * show that readers skip chunks they do not know. */
 int rpti_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, size_t len) {
-    if (!w || w->failed || w->closed || !rpti_chunk_type_valid(type) || rpti_chunk_is_critical(type) ||
-        len > rpti_chunk_cap(type))
+    if (!w) return RPT_E_ARG;
+    int rc = usable(w);
+    if (rc) return rc;
+    /* a test's own mistake, refused without touching the archive */
+    if (!rpti_chunk_type_valid(type) || rpti_chunk_is_critical(type) || len > rpti_chunk_cap(type))
         return RPT_E_ARG;
-    int rc = write_start(w);
+    rc = write_start(w);
     if (!rc) rc = drain_all(w);
     rpt_buf b = {(uint8_t *)(uintptr_t)body, len, len};
     return rc ? rc : put_chunk(w, type, &b, 0);
@@ -529,8 +563,7 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
     if (rc) {
         rpti_buf_free(&head);
         rpti_buf_free(&data);
-        w->failed = 1;
-        return rpti_seterr(w->err, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
+        return rpti_fail(&w->fail, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
     }
     /* framed and written in pieces, so the index is never copied whole */
     uint8_t fr[8], crc[4];
@@ -553,8 +586,7 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
 
 static int sync_fd(rpt_writer *w) {
     if (fsync(w->fd) != 0 && errno != EINVAL && errno != EROFS) {
-        w->failed = 1;
-        return rpti_seterr(w->err, RPT_E_IO, "cannot sync: %s", strerror(errno));
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot sync: %s", strerror(errno));
     }
     return RPT_OK;
 }
@@ -573,7 +605,7 @@ static void sync_dir_of(const char *path) {
 int rpt_writer_close(rpt_writer *w) {
     if (!w) return RPT_E_ARG;
     if (w->closed) return RPT_OK;
-    if (w->failed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed: %s", w->err);
+    if (rpti_failed(&w->fail)) return rpti_failed(&w->fail);
     int rc = drain_all(w);
     pool_stop(w);
     if (rc) return rc;
@@ -603,8 +635,7 @@ int rpt_writer_close(rpt_writer *w) {
     if (w->mode == MODE_PATH) {
         if (close(w->fd) != 0) {
             w->fd = -1;
-            w->failed = 1;
-            return rpti_seterr(w->err, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
+            return rpti_fail(&w->fail, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
         }
         w->fd = -1;
         /* without overwrite, link() refuses an existing name atomically */
@@ -612,8 +643,7 @@ int rpt_writer_close(rpt_writer *w) {
                               : (link(w->tmp, w->path) == 0 && unlink(w->tmp) == 0);
         if (!ok) {
             int e = errno;
-            w->failed = 1;
-            return rpti_seterr(w->err, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
+            return rpti_fail(&w->fail, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
                               w->path, strerror(e));
         }
         free(w->tmp);
@@ -658,7 +688,7 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     w->mode = mode;
     w->gen = 1;
     w->level = opt->level < 0 ? 6 : opt->level > 9 ? 9 : opt->level;
-    if (!sk) return rpti_seterr(w->err, RPT_E_ARG, "no secret key given");
+    if (!sk) return rpti_fail(&w->fail, RPT_E_ARG, "no secret key given");
     w->sk = sk;
     if (opt->archive_id) memcpy(w->archive_id, opt->archive_id, 16);
     else randombytes_buf(w->archive_id, 16);
@@ -671,18 +701,18 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
         size_t a = strlen(w->software), b = strlen(w->key_comment);
         if (a > 4096 || b > 4096 || !rpti_utf8_valid((const uint8_t *)w->software, a) ||
             !rpti_utf8_valid((const uint8_t *)w->key_comment, b))
-            return rpti_seterr(w->err, RPT_E_ARG,
+            return rpti_fail(&w->fail, RPT_E_ARG,
                               "the software name and key comment must be UTF-8, at most 4096 bytes");
     }
     if (!w->software || !w->key_comment || rpti_zctx_init(&w->z, w->level))
-        return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+        return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     unsigned threads = opt->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
     }
     if (threads > 256) threads = 256;
-    if (pool_start(w, threads)) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (pool_start(w, threads)) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     return RPT_OK;
 }
 
@@ -692,22 +722,22 @@ int rpt_writer_open_path(rpt_writer **out, const char *path, int overwrite, cons
     int rc = writer_new(out, MODE_PATH, sk, opt);
     rpt_writer *w = *out;
     if (rc) return rc;
-    if (!path || !*path) return rpti_seterr(w->err, RPT_E_ARG, "no path given");
+    if (!path || !*path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
     w->overwrite = overwrite;
     struct stat st;
     if (!overwrite && lstat(path, &st) == 0)
-        return rpti_seterr(w->err, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
+        return rpti_fail(&w->fail, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
     size_t n = strlen(path);
     w->path = strdup(path);
     w->tmp = malloc(n + 16);
-    if (!w->path || !w->tmp) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->path || !w->tmp) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
     w->fd = mkstemp(w->tmp);
     if (w->fd < 0) {
         int e = errno;
         free(w->tmp);
         w->tmp = NULL;
-        return rpti_seterr(w->err, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
                           strerror(e));
     }
     (void)fchmod(w->fd, 0644);
@@ -718,20 +748,23 @@ int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt
     if (!out) return RPT_E_ARG;
     int rc = writer_new(out, MODE_FD, sk, opt);
     if (rc) return rc;
-    if (fd < 0) return rpti_seterr((*out)->err, RPT_E_ARG, "bad descriptor");
+    if (fd < 0) return rpti_fail(&(*out)->fail, RPT_E_ARG, "bad descriptor");
     (*out)->fd = fd;
     return RPT_OK;
 }
 
 /* Refuses a key id taken by another key, earlier generations sealed by
  * a key not trusted or not chained, and a tail that holds a seal. */
-static int append_checks(rpt_writer *w, rpt_reader *r, const rpt_writer_options *opt) {
-    rpti_sealers t = {opt ? opt->trusted : NULL, opt && opt->trusted ? opt->n_trusted : 0, {{0}, {0}}};
+static int append_checks(rpt_writer *w, rpt_reader *r, const rpt_writer_options *given) {
+    rpt_writer_options opt;
+    options_take(&opt, given); /* only the fields the caller knows of */
+    rpti_sealers t = {opt.trusted, opt.trusted ? opt.n_trusted : 0, {{0}, {0}}};
     rpt_seckey_public(w->sk, &t.own);
-    int rc = rpti_append_check_key(r, &t.own, w->err);
-    if (!rc) rc = rpti_append_check_sealers(r, &t, w->err);
-    if (!rc && r->tail_bytes) rc = rpti_append_check_tail(r, &t, w->err);
-    return rc;
+    char err[RPT_ERRLEN] = "";
+    int rc = rpti_append_check_key(r, &t.own, err);
+    if (!rc) rc = rpti_append_check_sealers(r, &t, err);
+    if (!rc && r->tail_bytes) rc = rpti_append_check_tail(r, &t, err);
+    return rc ? rpti_fail(&w->fail, rc, "%s", err) : RPT_OK;
 }
 
 int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
@@ -740,15 +773,18 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     int rc = writer_new(out, MODE_APPEND, sk, opt);
     rpt_writer *w = *out;
     if (rc) return rc;
-    if (!path) return rpti_seterr(w->err, RPT_E_ARG, "no path given");
+    if (!path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (w->fd < 0) return rpti_seterr(w->err, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0)
-        return rpti_seterr(w->err, RPT_E_IO, "'%s' is being written by another process", path);
+    if (w->fd < 0) return rpti_fail(&w->fail, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            return rpti_fail(&w->fail, RPT_E_IO, "'%s' is being written by another process", path);
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot lock '%s': %s", path, strerror(errno));
+    }
     rc = rpt_reader_open_path(&w->old, path, 0);
     if (!rc) rc = rpti_reader_check_seal(w->old);
     if (rc) {
-        rpti_seterr(w->err, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
+        rpti_fail(&w->fail, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
         close(w->fd);
         w->fd = -1;
         return rc;
@@ -763,10 +799,10 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     }
     w->old_size = r->trailer_offset + RPT_TRAILER_BYTES;
     if (r->tail_bytes && ftruncate(w->fd, (off_t)w->old_size) != 0)
-        return rpti_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,
                           strerror(errno));
     if (lseek(w->fd, (off_t)w->old_size, SEEK_SET) < 0)
-        return rpti_seterr(w->err, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
+        return rpti_fail(&w->fail, RPT_E_IO, "cannot seek in '%s': %s", path, strerror(errno));
     w->pos = w->old_size;
     w->gen = r->seal.generation + 1;
     w->base = r->count;
@@ -775,10 +811,10 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     memcpy(w->archive_id, r->archive_id, 16);
     if (rpti_buf_put(&w->head_chunk, r->head_chunk.p, r->head_chunk.len) ||
         rpti_buf_put(&w->aux, r->aux.p, r->aux.len))
-        return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+        return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     w->aux_off = malloc((r->n_aux ? r->n_aux : 1) * sizeof *w->aux_off);
     w->dicts = malloc((r->n_dicts ? r->n_dicts : 1) * sizeof *w->dicts);
-    if (!w->aux_off || !w->dicts) return rpti_seterr(w->err, RPT_E_NOMEM, "out of memory");
+    if (!w->aux_off || !w->dicts) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     if (r->n_aux) memcpy(w->aux_off, r->aux_off, r->n_aux * sizeof *w->aux_off);
     w->n_aux = r->n_aux;
     /* earlier dictionaries stay usable; the reader owns their bytes */
@@ -790,7 +826,7 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
 uint64_t rpt_writer_records(const rpt_writer *w) { return w ? w->ib.n : 0; }
 /* An append counts what it adds, not the generations before it. */
 uint64_t rpt_writer_bytes(const rpt_writer *w) { return w ? w->pos - w->old_size : 0; }
-const char *rpt_writer_error(const rpt_writer *w) { return w ? w->err : "out of memory"; }
+const char *rpt_writer_error(const rpt_writer *w) { return w ? w->fail.msg : "out of memory"; }
 
 void rpt_writer_free(rpt_writer *w) {
     if (!w) return;
