@@ -121,6 +121,8 @@ class rpt_writer_options(ctypes.Structure):
         ("archive_id", _u8p),
         ("software", _c_char_p),
         ("key_comment", _c_char_p),
+        ("trusted", ctypes.POINTER(rpt_pubkey)),  # other sealers an append may build on
+        ("n_trusted", ctypes.c_size_t),
     ]
 
 
@@ -246,6 +248,7 @@ PROTOTYPES = {
     "rpt_reader_read": (_int, [_handle, _u64, _uint, ctypes.POINTER(rpt_record)]),
     "rpt_reader_next": (_int, [_handle, ctypes.POINTER(rpt_record)]),
     "rpt_reader_salvage_lost": (_u64, [_handle]),
+    "rpt_reader_sealed": (ctypes.c_int, [_handle, _u64]),
     "rpt_reader_verify": (_int, [_handle, rpt_verify_cb, ctypes.c_void_p,
                                  ctypes.POINTER(rpt_verify_summary)]),
     "rpt_reader_info": (_int, [_handle, ctypes.POINTER(rpt_archive_info)]),

@@ -6,7 +6,7 @@ import time
 
 from . import _ffi
 from .errors import InvalidArgument, make_error
-from .keys import SecretKey, fsencode
+from .keys import PublicKey, SecretKey, fsencode
 
 
 def _opt_text(s):
@@ -33,11 +33,20 @@ class Writer:
             ctypes.byref(self._opt)))
 
     @classmethod
-    def append(cls, path, key, passphrase=None, level=-1, threads=0, key_comment=None):
+    def append(cls, path, key, passphrase=None, level=-1, threads=0, key_comment=None,
+               trusted=()):
         """Opens an existing archive to add a new sealed generation. The
-        archive's seal chain and index are verified first."""
+        archive's seal chain and index are verified first, and every earlier
+        generation must be sealed by key's own public key or by one of
+        trusted (PublicKey, .pub paths or base64 keys): an append never
+        builds on a generation sealed by someone it does not trust."""
         self = cls.__new__(cls)
         self._init(key, passphrase, level, threads, None, None, None, key_comment)
+        keys = [PublicKey.coerce(k) for k in trusted]
+        if keys:
+            self._trusted = (_ffi.rpt_pubkey * len(keys))(*[k._c for k in keys])
+            self._opt.trusted = ctypes.cast(self._trusted, ctypes.POINTER(_ffi.rpt_pubkey))
+            self._opt.n_trusted = len(keys)
         self.name = os.fsdecode(path)
         self._open(lambda h: _ffi.lib().rpt_writer_open_append(
             ctypes.byref(h), fsencode(path), self._key._handle(), ctypes.byref(self._opt)))

@@ -81,7 +81,7 @@ def test_records_by_a_key_not_trusted_come_with_the_exception(packed, tmp_path, 
     # back the record, whose signature is valid.
     archive = str(tmp_path / "mixed.rpt")
     write_sample(archive, other_key[1])
-    with rpt.Writer.append(archive, packed["sec"]) as w:
+    with rpt.Writer.append(archive, packed["sec"], trusted=[other_key[0]]) as w:
         w.add("late.txt", b"late\n")
     with rpt.Reader(archive, trust=[packed["pub"]]) as r:
         assert r["late.txt"].trusted
@@ -184,3 +184,14 @@ def test_dictionaries(tmp_path, other_key):
     assert recs[0].method == rpt.METHOD_DEFLATE_DICT and recs[0].dict == n
     assert recs[1].method == rpt.METHOD_DEFLATE
     assert [x.data for x in recs] == [common + b"a", common + b"b", b"x" * 10]
+
+
+def test_append_refuses_to_build_on_a_seal_it_does_not_trust(packed, tmp_path, other_key):
+    archive = str(tmp_path / "theirs.rpt")
+    write_sample(archive, other_key[1])
+    before = open(archive, "rb").read()
+    with pytest.raises(rpt.Untrusted) as e:
+        with rpt.Writer.append(archive, packed["sec"]) as w:
+            w.add("late.txt", b"late\n")
+    assert e.value.code == -11
+    assert open(archive, "rb").read() == before
