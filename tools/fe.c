@@ -29,11 +29,23 @@ void fe_init(const char *argv0) {
     }
 }
 
+/* Every message goes through fe_put_safe() whole: its arguments are names,
+ * titles and paths from archives and command lines, and the library's
+ * details quote them too, so no caller has to remember to escape. */
 static void vwarn(const char *fmt, va_list ap) {
+    char small[1024], *msg = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    if (!msg) msg = small; /* cut short rather than not said */
     fflush(stdout);
     fprintf(stderr, "%s: ", fe_progname);
-    vfprintf(stderr, fmt, ap);
+    if (n > 0) fe_put_safe(stderr, msg, strlen(msg));
     fputc('\n', stderr);
+    if (msg != small) free(msg);
 }
 
 void fe_warn(const char *fmt, ...) {

@@ -104,8 +104,8 @@ int main(int argc, char **argv) {
     if (!quiet) {
         printf("key id %s\n", hex);
         printf("public key %s\n", b64);
-        printf("The secret key is in %s%s; share %s.\n", sec_path,
-               unencrypted ? " (not encrypted)" : "", pub_path);
+        printf("The secret key is in %s%s; share %s.\n", fe_safe(sec_path),
+               unencrypted ? " (not encrypted)" : "", fe_safe(pub_path));
     }
     return FE_EXIT_OK;
 }

@@ -157,7 +157,7 @@ static int show_info(lctx *l) {
                (unsigned long long)in.tail_bytes);
         return 0;
     }
-    printf("archive:      %s\n", l->archive);
+    printf("archive:      %s\n", fe_safe(l->archive));
     printf("archive id:   ");
     fe_hex(stdout, in.archive_id, RPT_ARCHIVE_ID_BYTES);
     printf("\nformat:       rpt %d.%d\n", in.major, in.minor);

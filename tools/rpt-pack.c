@@ -649,7 +649,7 @@ static int pack_all(pack *pk, rpt_writer *w) {
         }
         if (pk->verbose) {
             fe_progress_end(&pg);
-            fprintf(stderr, "%s\n", e->name);
+            { fe_print_safe(stderr, e->name); fputc('\n', stderr); }
         }
         done += len;
         fe_progress_update(&pg, i + 1, done);

@@ -62,13 +62,13 @@ static int on_event(const rpt_verify_event *ev, void *arg) {
     if (ev->status == RPT_OK) return 0;
     fflush(stdout);
     if (ev->rec) {
-        fprintf(stderr, "%s: %s: record %llu '", fe_progname, v->archive,
+        fprintf(stderr, "%s: %s: record %llu '", fe_progname, fe_safe(v->archive),
                 (unsigned long long)ev->rec->number);
         fe_print_safe(stderr, ev->rec->name ? ev->rec->name : "");
         fprintf(stderr, "' at offset %llu: %s: ", (unsigned long long)ev->rec->offset,
                 status_word(ev->status));
     } else {
-        fprintf(stderr, "%s: %s: %s: ", fe_progname, v->archive, status_word(ev->status));
+        fprintf(stderr, "%s: %s: %s: ", fe_progname, fe_safe(v->archive), status_word(ev->status));
     }
     fe_print_safe(stderr, detail);
     fputc('\n', stderr);
@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
         if (!v.quiet)
             printf("%s: %llu records checked: %llu ok, %llu damaged, %llu tampered, "
                    "%llu untrusted; %llu seal%s\n",
-                   v.archive, (unsigned long long)sum.records, (unsigned long long)sum.ok,
+                   fe_safe(v.archive), (unsigned long long)sum.records, (unsigned long long)sum.ok,
                    (unsigned long long)sum.damaged, (unsigned long long)sum.tampered,
                    (unsigned long long)sum.untrusted, (unsigned long long)sum.generations,
                    sum.generations == 1 ? "" : "s");
