@@ -404,6 +404,15 @@ RPT_EXPORT uint64_t rpt_writer_bytes(const rpt_writer *w);
  * returns its code. Never NULL for a non-NULL handle. */
 RPT_EXPORT const char *rpt_writer_error(const rpt_writer *w);
 
+/* The name of the temporary file a writer opened by rpt_writer_open_path()
+ * is filling, so that a program's signal handler can unlink() it; NULL
+ * when there is none to remove: the temporary is unnamed (O_TMPFILE, where
+ * the file system has it, vanishes on its own when the process dies), the
+ * writer is not a path writer, or it is closed. Named temporaries are
+ * called PATH.rpt-tmp-HEX. The string is the writer's and stays valid
+ * until rpt_writer_close() or rpt_writer_free(). */
+RPT_EXPORT const char *rpt_writer_temp_path(const rpt_writer *w);
+
 /* Frees the writer. If it was not closed successfully, stops the workers
  * and removes the temporary file (path writers) or cuts an append back to
  * the earlier generation. Accepts NULL. */

@@ -1,6 +1,7 @@
 /* keys.c -- minisign 0.11 key files (spec/KEYS.md): parsing and writing the
  * .pub and .key text, scrypt encryption, and the secret key's lifetime. */
 #include "internal.h"
+#include "place.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -456,96 +457,21 @@ static int write_all(int fd, const char *buf, size_t n) {
     return 0;
 }
 
-/* Writes text to a new temporary file next to path, with mode, fsynced.
- * On success tmp holds its name (tmpcap bytes). */
-static int write_temp(const char *path, const char *text, size_t n, mode_t mode,
-                      char *tmp, size_t tmpcap, char *err, size_t errlen) {
-    for (int attempt = 0; attempt < 16; attempt++) {
-        uint8_t rnd[6];
-        char hex[13];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        int len = snprintf(tmp, tmpcap, "%s.tmp-%s", path, hex);
-        if (len < 0 || (size_t)len >= tmpcap)
-            return rpti_seterr_user(err, errlen, RPT_E_ARG, "%s: path too long",
-                                   path);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-                      mode);
-        if (fd < 0) {
-            if (errno == EEXIST) continue;
-            return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", tmp,
-                                   strerror(errno));
-        }
-        int bad = write_all(fd, text, n) != 0 || fsync(fd) != 0;
-        int e = errno;
-        if (close(fd) != 0 && !bad) {
-            bad = 1;
-            e = errno;
-        }
-        if (bad) {
-            unlink(tmp);
-            return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", tmp,
-                                   strerror(e));
-        }
-        return RPT_OK;
-    }
-    return rpti_seterr_user(err, errlen, RPT_E_IO,
-                           "%s: cannot find a free temporary name", path);
+/* Writes text to a new temporary for path (place.c), synced, not yet in
+ * place. */
+static int write_placed(rpti_place *pl, const char *path, int overwrite, mode_t mode,
+                        const char *text, size_t n, char *err, size_t errlen) {
+    char why[RPT_ERRLEN];
+    int rc = rpti_place_open(pl, path, overwrite, mode, why);
+    if (rc == RPT_OK && write_all(pl->fd, text, n) != 0)
+        rc = rpti_seterr(why, RPT_E_IO, "%s: %s", path, strerror(errno));
+    return rc ? rpti_seterr_user(err, errlen, rc, "%s", why) : RPT_OK;
 }
 
-/* Moves tmp to path. Without overwrite, link(2) makes the no-clobber check
- * and the move one atomic step, so a file that appeared meanwhile is never
- * replaced. */
-static int commit_temp(const char *tmp, const char *path, int overwrite,
-                       char *err, size_t errlen) {
-    if (!overwrite) {
-        if (link(tmp, path) == 0) {
-            unlink(tmp);
-            return RPT_OK;
-        }
-        if (errno == EEXIST) {
-            unlink(tmp);
-            return rpti_seterr_user(err, errlen, RPT_E_EXISTS,
-                                   "%s: exists (use overwrite to replace it)",
-                                   path);
-        }
-        /* A file system without hard links: check, then rename. */
-        struct stat st;
-        if (lstat(path, &st) == 0) {
-            unlink(tmp);
-            return rpti_seterr_user(err, errlen, RPT_E_EXISTS,
-                                   "%s: exists (use overwrite to replace it)",
-                                   path);
-        }
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return rpti_seterr_user(err, errlen, RPT_E_IO, "%s: %s", path,
-                               strerror(e));
-    }
-    return RPT_OK;
-}
-
-/* fsyncs the directory holding path, so the renames survive a crash. */
-static void sync_dir(const char *path) {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir) return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
+static int commit_placed(rpti_place *pl, char *err, size_t errlen) {
+    char why[RPT_ERRLEN];
+    int rc = rpti_place_commit(pl, why);
+    return rc ? rpti_seterr_user(err, errlen, rc, "%s", why) : RPT_OK;
 }
 
 /* Builds "untrusted comment: <comment>\n<base64>\n" into a sodium buffer
@@ -590,8 +516,8 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
     if (sodium_init() < 0)
         return rpti_seterr_user(err, errlen, RPT_E_CRYPTO,
                                "cannot initialise libsodium");
-    /* Refuse early, before spending seconds on scrypt; commit_temp makes
-     * the check that counts. */
+    /* Refuse early, before spending seconds on scrypt; the place's commit
+     * makes the check that counts. */
     if (!overwrite) {
         struct stat st;
         const char *paths[2] = {sec_path, pub_path};
@@ -615,14 +541,11 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
 
     int rc = RPT_OK;
     char *pub_text = NULL, *sec_text = NULL;
-    char *pub_tmp = NULL, *sec_tmp = NULL;
-    int pub_tmp_live = 0, sec_tmp_live = 0, sec_placed = 0;
+    rpti_place pub_pl = {.fd = -1}, sec_pl = {.fd = -1};
+    int sec_placed = 0;
     size_t pub_len = 0, sec_len = 0;
     uint8_t *raw = sodium_malloc(SK_BYTES);
-    size_t tmpcap = strlen(pub_path) + strlen(sec_path) + 32;
-    pub_tmp = sodium_malloc(tmpcap);
-    sec_tmp = sodium_malloc(tmpcap);
-    if (!raw || !pub_tmp || !sec_tmp) {
+    if (!raw) {
         rc = rpti_seterr_user(err, errlen, RPT_E_NOMEM, "out of memory");
         goto out;
     }
@@ -662,36 +585,27 @@ int rpt_seckey_save(const rpt_seckey *sk, const char *pub_path,
         goto out;
     }
 
-    rc = write_temp(sec_path, sec_text, sec_len, 0600, sec_tmp, tmpcap, err,
-                    errlen);
+    /* the secret key is for its owner alone; the public one follows the
+     * umask, as any file */
+    rc = write_placed(&sec_pl, sec_path, overwrite, 0600, sec_text, sec_len, err, errlen);
     if (rc) goto out;
-    sec_tmp_live = 1;
-    rc = write_temp(pub_path, pub_text, pub_len, 0644, pub_tmp, tmpcap, err,
-                    errlen);
+    rc = write_placed(&pub_pl, pub_path, overwrite, 0666, pub_text, pub_len, err, errlen);
     if (rc) goto out;
-    pub_tmp_live = 1;
 
     /* The secret key first: a crash in between leaves a usable secret key
      * whose public half can be written again, never a public key whose
      * secret is lost. */
-    sec_tmp_live = 0;
-    rc = commit_temp(sec_tmp, sec_path, overwrite, err, errlen);
+    rc = commit_placed(&sec_pl, err, errlen);
     if (rc) goto out;
     sec_placed = 1;
-    pub_tmp_live = 0;
-    rc = commit_temp(pub_tmp, pub_path, overwrite, err, errlen);
-    if (rc) goto out;
-    sync_dir(sec_path);
-    sync_dir(pub_path);
+    rc = commit_placed(&pub_pl, err, errlen);
 
 out:
     if (rc && sec_placed && !overwrite) unlink(sec_path); /* ours alone */
-    if (sec_tmp_live) unlink(sec_tmp);
-    if (pub_tmp_live) unlink(pub_tmp);
+    rpti_place_discard(&sec_pl);
+    rpti_place_discard(&pub_pl);
     sodium_free(raw);
     sodium_free(pub_text);
     sodium_free(sec_text);
-    sodium_free(pub_tmp);
-    sodium_free(sec_tmp);
     return rc;
 }

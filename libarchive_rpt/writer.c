@@ -4,6 +4,7 @@
  * trailer; a temporary file renamed into place, or an append that leaves
  * the earlier generation intact until the new trailer is down. */
 #include "append.h"
+#include "place.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,8 +36,8 @@ typedef struct job {
 
 struct rpt_writer {
     rpti_failure fail; /* the first failure; every later call returns its code */
-    int mode, fd, overwrite, started, closed;
-    char *path, *tmp;
+    int mode, fd, started, closed;
+    rpti_place place; /* MODE_PATH: the temporary and the final name */
     const rpt_seckey *sk;
     int level;
     uint8_t archive_id[RPT_ARCHIVE_ID_BYTES];
@@ -591,17 +592,6 @@ static int sync_fd(rpt_writer *w) {
     return RPT_OK;
 }
 
-static void sync_dir_of(const char *path) {
-    char *copy = strdup(path);
-    if (!copy) return;
-    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    free(copy);
-}
-
 int rpt_writer_close(rpt_writer *w) {
     if (!w) return RPT_E_ARG;
     if (w->closed) return RPT_OK;
@@ -633,22 +623,10 @@ int rpt_writer_close(rpt_writer *w) {
     if ((rc = out_write(w, w->chunk.p, w->chunk.len))) return rc;
     if (w->mode != MODE_FD && (rc = sync_fd(w))) return rc;
     if (w->mode == MODE_PATH) {
-        if (close(w->fd) != 0) {
-            w->fd = -1;
-            return rpti_fail(&w->fail, RPT_E_IO, "cannot close '%s': %s", w->tmp, strerror(errno));
-        }
-        w->fd = -1;
-        /* without overwrite, link() refuses an existing name atomically */
-        int ok = w->overwrite ? rename(w->tmp, w->path) == 0
-                              : (link(w->tmp, w->path) == 0 && unlink(w->tmp) == 0);
-        if (!ok) {
-            int e = errno;
-            return rpti_fail(&w->fail, e == EEXIST ? RPT_E_EXISTS : RPT_E_IO, "cannot move the archive into place as '%s': %s",
-                              w->path, strerror(e));
-        }
-        free(w->tmp);
-        w->tmp = NULL;
-        sync_dir_of(w->path);
+        char err[RPT_ERRLEN];
+        rc = rpti_place_commit(&w->place, err);
+        w->fd = w->place.fd;
+        if (rc) return rpti_fail(&w->fail, rc, "%s", err);
     }
     w->closed = 1;
     return RPT_OK;
@@ -685,6 +663,7 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     rpt_writer *w = *out = calloc(1, sizeof *w);
     if (!w) return RPT_E_NOMEM;
     w->fd = -1;
+    w->place.fd = -1;
     w->mode = mode;
     w->gen = 1;
     w->level = opt->level < 0 ? 6 : opt->level > 9 ? 9 : opt->level;
@@ -723,25 +702,16 @@ int rpt_writer_open_path(rpt_writer **out, const char *path, int overwrite, cons
     rpt_writer *w = *out;
     if (rc) return rc;
     if (!path || !*path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
-    w->overwrite = overwrite;
-    struct stat st;
-    if (!overwrite && lstat(path, &st) == 0)
-        return rpti_fail(&w->fail, RPT_E_EXISTS, "'%s' exists (overwrite was not asked for)", path);
-    size_t n = strlen(path);
-    w->path = strdup(path);
-    w->tmp = malloc(n + 16);
-    if (!w->path || !w->tmp) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
-    snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    w->fd = mkstemp(w->tmp);
-    if (w->fd < 0) {
-        int e = errno;
-        free(w->tmp);
-        w->tmp = NULL;
-        return rpti_fail(&w->fail, RPT_E_IO, "cannot create a temporary file next to '%s': %s", path,
-                          strerror(e));
-    }
-    (void)fchmod(w->fd, 0644);
+    char err[RPT_ERRLEN];
+    /* 0666: the umask decides, as for tar and zip */
+    rc = rpti_place_open(&w->place, path, overwrite, 0666, err);
+    w->fd = w->place.fd;
+    if (rc) return rpti_fail(&w->fail, rc, "%s", err);
     return RPT_OK;
+}
+
+const char *rpt_writer_temp_path(const rpt_writer *w) {
+    return w && w->mode == MODE_PATH && !w->closed ? rpti_place_temp(&w->place) : NULL;
 }
 
 int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt_writer_options *opt) {
@@ -832,15 +802,13 @@ void rpt_writer_free(rpt_writer *w) {
     if (!w) return;
     pool_stop(w);
     if (!w->closed) {
-        if (w->mode == MODE_PATH && w->tmp) unlink(w->tmp);
         if (w->mode == MODE_APPEND && w->fd >= 0 && w->old_size) {
             /* back to the earlier generation, exactly */
             if (ftruncate(w->fd, (off_t)w->old_size) == 0) (void)fsync(w->fd);
         }
     }
-    if (w->fd >= 0 && w->mode != MODE_FD) close(w->fd);
-    free(w->path);
-    free(w->tmp);
+    if (w->mode == MODE_PATH) rpti_place_discard(&w->place); /* removes an uncommitted file */
+    else if (w->fd >= 0 && w->mode != MODE_FD) close(w->fd);
     free(w->software);
     free(w->key_comment);
     for (size_t i = w->n_dicts_old; i < w->n_dicts; i++) free((void *)w->dicts[i].data);

@@ -116,6 +116,16 @@ void fe_bytes_human(uint64_t n, char buf[32]);
 struct option;
 int fe_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
+/* Temporary files removed on SIGINT, SIGTERM and SIGHUP (fe_temp.c).
+ * fe_temp_add() registers dirfd/name (AT_FDCWD for a path) until
+ * fe_temp_forget(), which does not remove the file. fe_signals_hold(1)
+ * defers those signals while a file is being moved into place;
+ * fe_signals_hold(0) lets them through again. */
+typedef struct fe_temp fe_temp;
+fe_temp *fe_temp_add(int dirfd, const char *name);
+void fe_temp_forget(fe_temp *t);
+void fe_signals_hold(int hold);
+
 /* A progress line on stderr, shown only when stderr is a terminal, not
  * quiet, and the job has run past one second. */
 typedef struct fe_progress {

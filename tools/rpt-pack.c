@@ -549,6 +549,26 @@ static void derive_archive_id(const pack *pk, const rpt_seckey *sk, int64_t epoc
     crypto_generichash_final(&st, id, RPT_ARCHIVE_ID_BYTES);
 }
 
+/* Refuses a bad output before any work: -f replaces a regular file only,
+ * never a device, FIFO, symbolic link or directory (-o - is the way to
+ * write to standard output). The library checks again when it writes. */
+static void check_output(const pack *pk) {
+    struct stat st;
+    /* an append writes into the archive a link points to; a new archive
+     * would replace the link itself */
+    if ((pk->append ? stat(pk->out_path, &st) : lstat(pk->out_path, &st)) != 0) {
+        if (pk->append) fe_die(FE_EXIT_USAGE, "cannot append to '%s': %s", pk->out_path, strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode))
+        fe_usage_error("'%s' is %s, not a regular file; rpt-pack writes archives to regular files, "
+                       "or to standard output with -o -", pk->out_path,
+                       S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symbolic link"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
+    if (!pk->append && !pk->force)
+        fe_usage_error("'%s' exists; use -f to overwrite it or --append to add to it", pk->out_path);
+}
+
 static rpt_seckey *load_key(const pack *pk) {
     int encrypted = 0, rc;
     char err[256] = "";
@@ -766,8 +786,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < n_lists; i++) stdin_users += strcmp(lists[i], "-") == 0;
         if (stdin_users > 1) fe_usage_error("standard input can be read for only one of -T -, --stdin-name and --passphrase-file -");
     }
-    if (!pk.append && !pk.force && !to_stdout && access(pk.out_path, F_OK) == 0)
-        fe_usage_error("'%s' exists; use -f to overwrite it or --append to add to it", pk.out_path);
+    if (!to_stdout) check_output(&pk);
     if (fe_now(&epoch, &from_env) != 0) fe_usage_error("SOURCE_DATE_EPOCH is not a number of seconds");
 
     for (int i = optind; i < argc; i++) add_path(&pk, argv[i]);
@@ -818,11 +837,18 @@ int main(int argc, char **argv) {
         rpt_seckey_free(sk);
         exit(fe_exit_status(rc)); /* exit, not return: pk still owns memory */
     }
+    /* an interrupted pack leaves no temporary behind (an unnamed one has
+     * no name to remove and goes with the process) */
+    fe_temp *temp = rpt_writer_temp_path(w) ? fe_temp_add(AT_FDCWD, rpt_writer_temp_path(w)) : NULL;
     rc = pack_all(&pk, w);
+    fe_signals_hold(1); /* the move into place is not cut in half */
     if (rc == 0 && (rc = rpt_writer_close(w)) != RPT_OK) {
         fe_warn("cannot finish '%s': %s", pk.out_path, rpt_writer_error(w));
         rc = fe_exit_status(rc);
     }
+    if (rc) rpt_writer_free(w), w = NULL; /* removes the temporary */
+    fe_temp_forget(temp);
+    fe_signals_hold(0);
     if (rc == 0 && !pk.quiet) {
         char a[32], b[32];
         uint64_t out_bytes = rpt_writer_bytes(w);

@@ -28,6 +28,7 @@ int __real_fsync(int fd);
 int __real_ftruncate(int fd, off_t len);
 int __real_rename(const char *a, const char *b);
 int __real_link(const char *a, const char *b);
+int __real_linkat(int da, const char *a, int db, const char *b, int flags);
 int __real_unlink(const char *a);
 int __real_open(const char *path, int flags, ...);
 int __real_mkstemp(char *tmpl);
@@ -53,6 +54,7 @@ int __wrap_fsync(int fd);
 int __wrap_ftruncate(int fd, off_t len);
 int __wrap_rename(const char *a, const char *b);
 int __wrap_link(const char *a, const char *b);
+int __wrap_linkat(int da, const char *a, int db, const char *b, int flags);
 int __wrap_unlink(const char *a);
 int __wrap_open(const char *path, int flags, ...);
 int __wrap_mkstemp(char *tmpl);
@@ -200,6 +202,10 @@ int __wrap_rename(const char *a, const char *b) {
 
 int __wrap_link(const char *a, const char *b) {
     return hit("link", IO | SPACE) ? fail_io(io_errno()) : __real_link(a, b);
+}
+
+int __wrap_linkat(int da, const char *a, int db, const char *b, int flags) {
+    return hit("linkat", IO | SPACE) ? fail_io(io_errno()) : __real_linkat(da, a, db, b, flags);
 }
 
 int __wrap_unlink(const char *a) { return hit("unlink", IO) ? fail_io(EIO) : __real_unlink(a); }
