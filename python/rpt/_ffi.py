@@ -235,6 +235,7 @@ PROTOTYPES = {
     "rpt_writer_records": (_u64, [_handle]),
     "rpt_writer_bytes": (_u64, [_handle]),
     "rpt_writer_error": (_c_char_p, [_handle]),
+    "rpt_writer_temp_path": (ctypes.c_char_p, [_handle]),
     "rpt_writer_free": (None, [_handle]),
     "rpt_name_check": (_int, [_c_char_p, _size]),
     "rpt_dict_train": (_int, [ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(_size), _size,
