@@ -120,6 +120,7 @@ extern "C" {
  *   3 damaged:      RPT_E_FORMAT, RPT_E_TRUNCATED, RPT_E_LIMIT,
  *                   RPT_E_UNSUPPORTED, RPT_E_NOSEAL
  *   4 untrusted:    RPT_E_UNTRUSTED
+ *   5 busy:         RPT_E_BUSY
  *   2 anything else (usage, I/O, keys, names, memory).
  */
 #define RPT_OK 0
@@ -142,6 +143,7 @@ extern "C" {
 #define RPT_E_PASSPHRASE (-16) /* wrong passphrase for an encrypted key */
 #define RPT_E_EXISTS (-17)     /* the output exists and overwrite was not asked */
 #define RPT_E_CRYPTO (-18)     /* libsodium could not be initialised */
+#define RPT_E_BUSY (-19)       /* another process is appending to the archive */
 
 /* Returns the library's version, e.g. "1.0.0". Never NULL. */
 RPT_EXPORT const char *rpt_version(void);
@@ -302,6 +304,10 @@ typedef struct rpt_writer_options {
      * must outlive rpt_writer_open_append(). */
     const rpt_pubkey *trusted;
     size_t n_trusted;
+    /* Append only: how long to wait, in seconds, while another process
+     * appends to the archive: 0 refuses at once with RPT_E_BUSY, a
+     * negative number waits as long as it takes. */
+    int lock_wait;
 } rpt_writer_options;
 
 /* Fills the size bytes at opt with the defaults and sets opt->size to
@@ -348,9 +354,10 @@ RPT_EXPORT int rpt_writer_open_fd(rpt_writer **out, int fd,
  * archive whose signature verifies: such a tail is a sealed generation
  * whose trailer is damaged, and the append fails with RPT_E_FORMAT,
  * leaving the file as it was. opt's archive_id, created and software
- * are ignored. Returns RPT_OK, RPT_E_IO, the reader's codes for a
- * damaged archive, RPT_E_DIGEST, RPT_E_BADSIG, RPT_E_UNTRUSTED,
- * RPT_E_KEY, RPT_E_NOMEM or RPT_E_ARG. */
+ * are ignored. One process appends at a time (flock); another waits
+ * opt->lock_wait seconds, then gets RPT_E_BUSY. Returns RPT_OK, RPT_E_IO,
+ * RPT_E_BUSY, the reader's codes for a damaged archive, RPT_E_DIGEST,
+ * RPT_E_BADSIG, RPT_E_UNTRUSTED, RPT_E_KEY, RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_writer_open_append(rpt_writer **out, const char *path,
                                       const rpt_seckey *sk,
                                       const rpt_writer_options *opt) RPT_WARN_UNUSED;

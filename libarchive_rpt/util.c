@@ -35,6 +35,7 @@ const char *rpt_strerror(int code) {
     case RPT_E_PASSPHRASE: return "wrong passphrase";
     case RPT_E_EXISTS: return "file exists";
     case RPT_E_CRYPTO: return "cannot initialise libsodium";
+    case RPT_E_BUSY: return "another process is appending to the archive";
     default: return "unknown error";
     }
 }

@@ -737,6 +737,26 @@ static int append_checks(rpt_writer *w, rpt_reader *r, const rpt_writer_options 
     return rc ? rpti_fail(&w->fail, rc, "%s", err) : RPT_OK;
 }
 
+/* One appender at a time: the others wait as long as they were told to,
+ * polling, since flock() itself cannot time out. */
+static int lock_for_append(rpt_writer *w, const char *path, const rpt_writer_options *given) {
+    rpt_writer_options opt;
+    options_take(&opt, given);
+    struct timespec start, now, pause = {0, 100 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (flock(w->fd, LOCK_EX | LOCK_NB) == 0) return RPT_OK;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return rpti_fail(&w->fail, RPT_E_IO, "cannot lock '%s': %s", path, strerror(errno));
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (opt.lock_wait >= 0 && now.tv_sec - start.tv_sec >= opt.lock_wait)
+            return rpti_fail(&w->fail, RPT_E_BUSY,
+                             "'%s' is being appended to by another process%s", path,
+                             opt.lock_wait ? " (waited too long)" : "");
+        nanosleep(&pause, NULL);
+    }
+}
+
 int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
                            const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
@@ -746,11 +766,7 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     if (!path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
     if (w->fd < 0) return rpti_fail(&w->fail, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
-            return rpti_fail(&w->fail, RPT_E_IO, "'%s' is being written by another process", path);
-        return rpti_fail(&w->fail, RPT_E_IO, "cannot lock '%s': %s", path, strerror(errno));
-    }
+    if ((rc = lock_for_append(w, path, opt))) return rc;
     rc = rpt_reader_open_path(&w->old, path, 0);
     if (!rc) rc = rpti_reader_check_seal(w->old);
     if (rc) {

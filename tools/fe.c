@@ -163,6 +163,8 @@ int fe_exit_status(int code) {
         return FE_EXIT_DAMAGED;
     case RPT_E_UNTRUSTED:
         return FE_EXIT_UNTRUSTED;
+    case RPT_E_BUSY:
+        return FE_EXIT_BUSY;
     default:
         return FE_EXIT_USAGE;
     }

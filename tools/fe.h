@@ -15,6 +15,7 @@
 #define FE_EXIT_USAGE 2     /* usage or I/O error */
 #define FE_EXIT_DAMAGED 3   /* damaged or truncated archive */
 #define FE_EXIT_UNTRUSTED 4 /* valid signatures by a key not trusted */
+#define FE_EXIT_BUSY 5      /* another process is appending to the archive */
 
 /* The block every --help ends with. */
 #define FE_EXIT_HELP                                                           \

@@ -26,6 +26,9 @@ static const char usage_text[] =
     "                         the key of -s are always trusted, any other is\n"
     "                         refused (exit 4)\n"
     "  -P, --pubkey KEY       the same with a base64 public key\n"
+    "      --wait[=SECONDS]   with --append: wait while another process appends\n"
+    "                         (default: refuse at once with exit 5; no SECONDS:\n"
+    "                         wait as long as it takes)\n"
     "  -T, --files-from FILE  read more paths from FILE, one a line ('-': stdin)\n"
     "      --stdin-name NAME  pack standard input as one record called NAME\n"
     "      --follow           follow symbolic links (default: skip them)\n"
@@ -54,7 +57,7 @@ static const char usage_text[] =
     "\n"
     "SOURCE_DATE_EPOCH sets the creation time and makes the archive id a\n"
     "function of the key, that time and the inputs: same inputs, same bytes.\n"
-    "\n" FE_EXIT_HELP;
+    "\n" FE_EXIT_HELP "5 another process is appending to the archive (see --wait).\n";
 
 /* Deflate level 6 by default. On bulletins of a few kilobytes with a
  * trained dictionary, level 9 saved 0.1% of the bytes and took a third
@@ -88,6 +91,7 @@ typedef struct pack {
     const char *sec_path, *out_path, *pass_file, *stdin_name, *dict_opt;
     const char *title, *source, *media_type;
     int force, append, follow, no_title, level, quiet, verbose, have_issued;
+    int lock_wait; /* --wait: seconds, -1 for as long as it takes */
     unsigned threads;
     int64_t issued;
     rpt_meta *meta;
@@ -549,6 +553,17 @@ static void derive_archive_id(const pack *pk, const rpt_seckey *sk, int64_t epoc
     crypto_generichash_final(&st, id, RPT_ARCHIVE_ID_BYTES);
 }
 
+/* --wait alone waits as long as it takes; --wait=N at most N seconds. */
+static int parse_wait(const char *arg) {
+    if (!arg) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 1 || v > 86400 * 7)
+        fe_usage_error("--wait wants a number of seconds from 1 to 604800, not '%s'", arg);
+    return (int)v;
+}
+
 /* Refuses a bad output before any work: -f replaces a regular file only,
  * never a device, FIFO, symbolic link or directory (-o - is the way to
  * write to standard output). The library checks again when it writes. */
@@ -690,12 +705,13 @@ static unsigned parse_threads(const char *s) {
 
 int main(int argc, char **argv) {
     enum { O_APPEND_ = 256, O_STDIN_NAME, O_FOLLOW, O_ISSUED, O_TITLE, O_NO_TITLE,
-           O_SOURCE, O_MEDIA, O_META, O_DICT, O_PASSFILE };
+           O_SOURCE, O_MEDIA, O_META, O_DICT, O_PASSFILE, O_WAIT };
     static const struct option longopts[] = {
         {"secret", required_argument, NULL, 's'},
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
         {"append", no_argument, NULL, O_APPEND_},
+        {"wait", optional_argument, NULL, O_WAIT},
         {"public", required_argument, NULL, 'p'},
         {"pubkey", required_argument, NULL, 'P'},
         {"files-from", required_argument, NULL, 'T'},
@@ -758,6 +774,7 @@ int main(int argc, char **argv) {
         case O_DICT: pk.dict_opt = optarg; break;
         case 'j': pk.threads = parse_threads(optarg); break;
         case O_PASSFILE: pk.pass_file = optarg; break;
+        case O_WAIT: pk.lock_wait = parse_wait(optarg); break;
         case 'v': pk.verbose = 1; break;
         case 'q': pk.quiet = 1; break;
         case 'h': fputs(usage_text, stdout); return FE_EXIT_OK;
@@ -780,6 +797,7 @@ int main(int argc, char **argv) {
     if (pk.sealers.n && !pk.append)
         fe_usage_error("-p and -P name the keys whose seals --append builds on; they need --append");
     if (to_stdout && pk.append) fe_usage_error("--append needs an archive file, not standard output");
+    if (pk.lock_wait && !pk.append) fe_usage_error("--wait is for --append: only an append waits for another");
     if (to_stdout && isatty(STDOUT_FILENO)) fe_usage_error("will not write an archive to a terminal; redirect standard output");
     {
         int stdin_users = !!pk.stdin_name + (pk.pass_file && strcmp(pk.pass_file, "-") == 0);
@@ -820,6 +838,7 @@ int main(int argc, char **argv) {
     opt.threads = pk.threads;
     opt.trusted = pk.sealers.k;
     opt.n_trusted = pk.sealers.n;
+    opt.lock_wait = pk.lock_wait;
     if (from_env) {
         opt.created = epoch;
         derive_archive_id(&pk, sk, epoch, archive_id);

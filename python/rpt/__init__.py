@@ -18,7 +18,7 @@ from ._ffi import (LibraryNotFound, DICT_MAX, DICT_NONE, METHOD_STORED, METHOD_D
                    METHOD_DEFLATE_DICT)
 from .errors import (Error, Authenticity, BadSignature, DigestMismatch, Damaged, Untrusted,
                      IOFailure, InvalidArgument, InvalidName, Duplicate, NotFound, BadKey,
-                     BadPassphrase, Exists, strerror)
+                     BadPassphrase, Exists, Busy, strerror)
 from .keys import PublicKey, SecretKey
 from .reader import Reader, Record, VerifyEvent, Verification, ArchiveInfo, Generation
 from .writer import Writer, train_dict

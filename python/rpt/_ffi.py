@@ -48,6 +48,7 @@ E_KEY = -15
 E_PASSPHRASE = -16
 E_EXISTS = -17
 E_CRYPTO = -18
+E_BUSY = -19
 
 OPEN_SALVAGE = 1
 READ_NO_PAYLOAD = 1
@@ -123,6 +124,7 @@ class rpt_writer_options(ctypes.Structure):
         ("key_comment", _c_char_p),
         ("trusted", ctypes.POINTER(rpt_pubkey)),  # other sealers an append may build on
         ("n_trusted", ctypes.c_size_t),
+        ("lock_wait", ctypes.c_int),  # append: seconds to wait for another appender
     ]
 
 

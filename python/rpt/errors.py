@@ -94,6 +94,12 @@ class Exists(Error):
     """RPT_E_EXISTS: the output exists and overwriting was not asked."""
 
 
+class Busy(Error):
+    """RPT_E_BUSY: another process is appending to the archive."""
+
+    exit_status = 5
+
+
 _BY_CODE = {
     _ffi.E_IO: IOFailure,
     _ffi.E_ARG: InvalidArgument,
@@ -111,6 +117,7 @@ _BY_CODE = {
     _ffi.E_KEY: BadKey,
     _ffi.E_PASSPHRASE: BadPassphrase,
     _ffi.E_EXISTS: Exists,
+    _ffi.E_BUSY: Busy,
 }
 
 

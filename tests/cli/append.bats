@@ -77,3 +77,26 @@ import sys; d = bytearray(open('c.rpt','rb').read()); d[-20] ^= 1; open('c.rpt',
     run "$LIST" -l --json d.rpt third.txt
     [[ "$output" == *'"method":2'* ]]
 }
+
+@test "a second appender gets exit 5 at once, or waits with --wait" {
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    echo one > one.txt
+    echo two > two.txt
+    flock -x a.rpt sleep 3 &
+    holder=$!
+    sleep 0.3
+    run "$PACK" -q -s k.sec -o a.rpt --append one.txt
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"being appended to by another process"* ]]
+    run "$PACK" -q -s k.sec -o a.rpt --append --wait=1 one.txt
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"waited too long"* ]]
+    "$PACK" -q -s k.sec -o a.rpt --append --wait=20 one.txt # the holder lets go after 3 s
+    wait "$holder"
+    "$PACK" -q -s k.sec -o a.rpt --append --wait two.txt
+    run "$LIST" a.rpt
+    [[ "$output" == *one.txt* && "$output" == *two.txt* ]]
+    run "$PACK" -q -s k.sec -o c.rpt --wait b
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--wait is for --append"* ]]
+}
