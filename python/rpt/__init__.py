@@ -45,7 +45,7 @@ def check_name(name):
 __all__ = [
     "Error", "Authenticity", "BadSignature", "DigestMismatch", "Damaged", "Untrusted",
     "IOFailure", "InvalidArgument", "InvalidName", "Duplicate", "NotFound", "BadKey",
-    "BadPassphrase", "Exists", "LibraryNotFound", "PublicKey", "SecretKey", "Reader",
+    "BadPassphrase", "Exists", "Busy", "LibraryNotFound", "PublicKey", "SecretKey", "Reader",
     "Record", "VerifyEvent", "Verification", "ArchiveInfo", "Generation", "Writer",
     "DICT_MAX", "DICT_NONE", "METHOD_STORED", "METHOD_DEFLATE", "METHOD_DEFLATE_DICT",
     "library_version", "check_name", "strerror", "train_dict",
