@@ -127,9 +127,9 @@ static void print_long(const fe_picks *pk) {
         if (w > name_w) name_w = w;
     }
     if (cols) {
-        /* at least a few words of a title, even under a long name */
+        /* at least a word or two of a title, even beside a long name */
         size_t used = 10 + 2 + size_w + 2 + 16 + 2 + name_w + 2;
-        room = cols > used + 20 ? cols - used : 20;
+        room = cols > used + 10 ? cols - used : 10;
     }
     printf("%-10s  %*s  %-16s  %-*s  TITLE\n", "ISSUED", (int)size_w, "SIZE", "KEY ID",
            (int)name_w, "NAME");
