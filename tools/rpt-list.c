@@ -16,13 +16,14 @@ static const char usage_text[] =
     "       rpt-list --info [--json] ARCHIVE\n"
     "List the records of an rpt archive (all, or the NAMEs given).\n"
     "\n"
-    "  -l, --long   one line a record under a header: issued date, size,\n"
-    "               signer key id, name and title (cut to a terminal's width)\n"
-    "      --info   describe the archive: id, creation time, version, keys,\n"
-    "               dictionaries, seals and totals\n"
-    "      --json   JSON Lines: one object per record, with every field\n"
-    "               (one object for --info)\n" FE_SELECT_HELP
-    "  -h, --help   show this help;  -V, --version  show the version\n"
+    "  -l, --long         one line a record under a header: issued date, size,\n"
+    "                     signer key id, name and title (the title cut to a\n"
+    "                     terminal's width)\n"
+    "      --info         describe the archive: id, creation time, version,\n"
+    "                     keys, dictionaries, seals and totals\n"
+    "      --json         JSON Lines: one object per record, with every field\n"
+    "                     (one object for --info)\n" FE_SELECT_HELP
+    "  -h, --help         show this help;  -V, --version  show the version\n"
     "\n" FE_SELECT_DATES
     "\n"
     "The short form reads only the trailer, the seal and the index. It checks\n"
