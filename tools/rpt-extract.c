@@ -69,6 +69,7 @@ typedef struct xctx {
     fe_select sel;
     const char *tar_path;  /* --tar FILE, or NULL */
     char *tar_tmp;         /* the FILE being written, renamed at the end */
+    int tar_fd;            /* its descriptor (libarchive does not close it) */
     void *tar;             /* struct archive *, when built with libarchive */
     int dirfd;
     char **names;
@@ -269,9 +270,8 @@ static void remove_unnamed_tar(void) {
 }
 
 static void open_tar(xctx *x) {
-    struct archive *a = archive_write_new();
+    struct archive *a;
     int fd = STDOUT_FILENO;
-    if (!a) fe_die(FE_EXIT_USAGE, "out of memory");
     /* libarchive converts names through the locale's character set, and
      * record names are UTF-8: in the C locale it cannot write "é" */
     if (!setlocale(LC_CTYPE, "C.UTF-8")) (void)setlocale(LC_CTYPE, "");
@@ -291,11 +291,12 @@ static void open_tar(xctx *x) {
         atexit(remove_unnamed_tar);
         (void)fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a tar is not one */
     }
+    x->tar_fd = fd;
+    if (!(x->tar = a = archive_write_new())) fe_die(FE_EXIT_USAGE, "out of memory");
     if (archive_write_set_format_pax(a) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
         archive_write_open_fd(a, fd) != ARCHIVE_OK)
         fe_die(FE_EXIT_USAGE, "cannot start the tar: %s", archive_error_string(a));
-    x->tar = a;
 }
 
 /* Stops on a write error: the temporary tar goes, nothing is left named. */
@@ -343,6 +344,9 @@ static void finish_tar(xctx *x) {
     archive_write_free(x->tar);
     x->tar = NULL;
     if (!x->tar_tmp) return;
+    /* on disk before it takes the name, as extracted files are */
+    if (fsync(x->tar_fd) != 0 || close(x->tar_fd) != 0)
+        fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", fe_safe(x->tar_path), strerror(errno));
     if (x->force ? rename(x->tar_tmp, x->tar_path) != 0
                  : (link(x->tar_tmp, x->tar_path) != 0 || unlink(x->tar_tmp) != 0)) {
         int e = errno;
@@ -511,9 +515,9 @@ static void settle_held(xctx *x, rpt_reader *r, int at_end) {
 
 /* One record that could not be extracted. */
 static void refused(xctx *x, rpt_reader *r, uint64_t i, const char *name, int rc) {
-    if (rc == RPT_E_UNTRUSTED)
+    if (rc == RPT_E_UNTRUSTED && name)
         fe_warn("%s: record %llu '%s': signed by a key that is not trusted; not extracted",
-                x->archive, (unsigned long long)i, name ? name : "?");
+                x->archive, (unsigned long long)i, name);
     else
         fe_warn("%s: %s; not extracted", x->archive, rpt_reader_error(r));
     problem(x, fe_exit_status(rc));
@@ -608,6 +612,9 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
     for (uint64_t k = 0; k < left; k++) {
         rpt_record rec;
         uint64_t i = order[k];
+        /* an untrusted seal is reported through the first read, before
+         * the record is filled: its name must read as NULL, not garbage */
+        memset(&rec, 0, sizeof rec);
         int rc = rpt_reader_read(r, i, x->no_verify ? RPT_READ_NO_VERIFY : 0, &rec);
         if (rc == RPT_OK) emit(x, &rec, 0);
         else refused(x, r, i, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
