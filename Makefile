@@ -44,6 +44,12 @@ DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libsodium zlib)
 DEP_LIBS = $(shell $(PKG_CONFIG) --libs libsodium zlib)
 LIBS = $(DEP_LIBS) -lpthread
 
+# libarchive (optional): tar/zip in and out
+ifeq ($(shell $(PKG_CONFIG) --exists libarchive 2>/dev/null && echo yes),yes)
+ARCHIVE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libarchive) -DRPT_HAVE_LIBARCHIVE
+ARCHIVE_LIBS = $(shell $(PKG_CONFIG) --libs libarchive)
+endif
+
 # EXTRA_CFLAGS is the test targets' own (-Werror, sanitizers).
 COMPILE = $(CC) $(RPT_CPPFLAGS) $(DEP_CFLAGS) $(CPPFLAGS) $(RPT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LINK = $(CC) $(RPT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS)
@@ -109,7 +115,8 @@ $(B)/lib/libarchive_rpt.pc: libarchive_rpt/libarchive_rpt.pc.in include/archive_
 
 $(B)/bin/%: tools/%.c $(FE_OBJ) $(B)/lib/libarchive_rpt.a
 	@mkdir -p $(dir $@)
-	$(COMPILE) -Itools $(LDFLAGS) -o $@ $< $(FE_OBJ) $(B)/lib/libarchive_rpt.a $(LIBS)
+	$(COMPILE) $(ARCHIVE_CFLAGS) -Itools $(LDFLAGS) -o $@ $< $(FE_OBJ) $(B)/lib/libarchive_rpt.a \
+	    $(LIBS) $(ARCHIVE_LIBS)
 
 # Unit tests see the library's internals: they link the objects directly.
 $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(LIB_OBJ)

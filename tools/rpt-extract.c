@@ -2,6 +2,7 @@
  * verified first, never outside the target directory, never over a file
  * without -f, never through a symbolic link. */
 #include "fe.h"
+#include "select.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef RPT_HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#include <locale.h>
+#endif
 
 static const char usage_text[] =
-    "Usage: rpt-extract [-p PUBFILE]... [-P KEY]... [-C DIR] [-O] [-f] [--glob]\n"
-    "                   [--salvage] [--no-verify] ARCHIVE|- [NAME...]\n"
+    "Usage: rpt-extract [-p PUBFILE]... [-P KEY]... [-C DIR|-O|--tar FILE] [-f]\n"
+    "                   [--glob] [--since DATE] [--until DATE] [--grep TEXT [-E]]\n"
+    "                   [--sort KEY] [--salvage] [--no-verify] ARCHIVE|- [NAME...]\n"
     "Extract all records of an rpt archive, or the NAMEs given, each verified\n"
     "before a byte of it is written.\n"
     "\n"
@@ -26,15 +33,19 @@ static const char usage_text[] =
     "  -C, --directory DIR  extract under DIR (default: .); nothing is written\n"
     "                     outside it and no symbolic link inside it is followed\n"
     "  -O, --to-stdout    write the payloads to standard output instead\n"
-    "  -f, --force        replace existing files\n"
+    "      --tar FILE     write the records into a pax tar FILE ('-': standard\n"
+    "                     output) instead, each with its issued time as mtime\n"
+    "  -f, --force        replace existing files (or the --tar FILE)\n"
     "      --glob         NAMEs are shell patterns (* ? [...])\n"
     "      --salvage      damaged archive: extract every intact, verified record,\n"
     "                     report what was lost and which records no valid seal\n"
     "                     covers\n"
+    FE_SELECT_HELP
     "      --no-verify    skip signature and digest checks (says so)\n"
     "  -v, --verbose      name each file as it is extracted\n"
     "  -q, --quiet        no notes\n"
     "  -h, --help         show this help;  -V, --version  show the version\n"
+    "\n" FE_SELECT_DATES
     "\n"
     "From a pipe ('-') each record is held under a temporary name until its\n"
     "generation's seal checks, and removed if it does not. Without -p or -P\n"
@@ -42,20 +53,24 @@ static const char usage_text[] =
     "exit status is the most serious, in the order 2, 3, 1, 4.\n"
     "\n" FE_EXIT_HELP;
 
-/* A record written under a temporary name (or, with -O, into x->held_out)
- * until the seal of its generation is checked: a pipe reaches the seal
- * only after the records it covers. */
+/* A record written under a temporary name (or, with -O or --tar, into
+ * x->held_out) until the seal of its generation is checked: a pipe
+ * reaches the seal only after the records it covers. */
 typedef struct held {
-    uint64_t number;
-    char *name;
+    rpt_record *rec;   /* its metadata (fe_record_dup) */
     char tmp[40];      /* the temporary leaf, next to where it goes */
-    uint64_t off, len; /* -O: its bytes in x->held_out */
+    uint64_t off, len; /* -O, --tar: its bytes in x->held_out */
 } held;
 
 typedef struct xctx {
     fe_keys keys;
     const char *dir, *archive;
     int to_stdout, force, glob, salvage, no_verify, quiet, verbose;
+    fe_select sel;
+    const char *tar_path;  /* --tar FILE, or NULL */
+    char *tar_tmp;         /* the FILE being written, renamed at the end */
+    int tar_fd;            /* its descriptor (libarchive does not close it) */
+    void *tar;             /* struct archive *, when built with libarchive */
     int dirfd;
     char **names;
     size_t n_names;
@@ -70,8 +85,8 @@ typedef struct xctx {
 
 static void problem(xctx *x, int status) { x->status = fe_worse(x->status, status); }
 
-/* Whether the record is wanted; marks the NAME that asked for it. */
-static int wanted(xctx *x, const char *name) {
+/* Whether the record is among the NAMEs; marks the NAME that asked for it. */
+static int named(xctx *x, const char *name) {
     int hit = 0;
     if (x->n_names == 0) return 1;
     for (size_t i = 0; i < x->n_names; i++) {
@@ -236,17 +251,129 @@ fail_noclose:
 static void announce(xctx *x, const char *name) {
     x->extracted++;
     if (x->verbose) {
-        FILE *f = x->to_stdout ? stderr : stdout;
+        /* standard output may be carrying the payloads or the tar */
+        FILE *f = x->to_stdout || x->tar_path ? stderr : stdout;
         fe_print_safe(f, name);
         fputc('\n', f);
     }
 }
 
+/* ---------------------------------------------------------------- --tar */
+#ifdef RPT_HAVE_LIBARCHIVE
+/* Opens the tar: standard output, or a temporary file next to FILE that
+ * takes its name once every member is written (finish_tar), so an
+ * interrupted run leaves no half tar under the name asked for. */
+/* The temporary tar until it is named: removed on any exit before. */
+static char *tar_unnamed;
+static void remove_unnamed_tar(void) {
+    if (tar_unnamed) unlink(tar_unnamed);
+}
+
+static void open_tar(xctx *x) {
+    struct archive *a;
+    int fd = STDOUT_FILENO;
+    /* libarchive converts names through the locale's character set, and
+     * record names are UTF-8: in the C locale it cannot write "é" */
+    if (!setlocale(LC_CTYPE, "C.UTF-8")) (void)setlocale(LC_CTYPE, "");
+    if (strcmp(x->tar_path, "-") == 0) {
+        if (isatty(STDOUT_FILENO))
+            fe_usage_error("--tar -: standard output is a terminal; redirect it to a file");
+    } else {
+        struct stat st;
+        size_t n = strlen(x->tar_path);
+        if (!x->force && lstat(x->tar_path, &st) == 0)
+            fe_die(FE_EXIT_USAGE, "'%s' exists; use -f to replace it", fe_safe(x->tar_path));
+        if (!(x->tar_tmp = malloc(n + 16))) fe_die(FE_EXIT_USAGE, "out of memory");
+        snprintf(x->tar_tmp, n + 16, "%s.rpt-XXXXXX", x->tar_path);
+        if ((fd = mkstemp(x->tar_tmp)) < 0)
+            fe_die(FE_EXIT_USAGE, "cannot create '%s': %s", fe_safe(x->tar_tmp), strerror(errno));
+        tar_unnamed = x->tar_tmp;
+        atexit(remove_unnamed_tar);
+        (void)fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a tar is not one */
+    }
+    x->tar_fd = fd;
+    if (!(x->tar = a = archive_write_new())) fe_die(FE_EXIT_USAGE, "out of memory");
+    if (archive_write_set_format_pax(a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+        archive_write_open_fd(a, fd) != ARCHIVE_OK)
+        fe_die(FE_EXIT_USAGE, "cannot start the tar: %s", archive_error_string(a));
+}
+
+/* Stops on a write error: the temporary tar goes, nothing is left named. */
+static void tar_failed(xctx *x) {
+    const char *why = archive_error_string(x->tar);
+    fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", fe_safe(x->tar_path),
+           why ? why : strerror(errno));
+}
+
+/* A member's header: the record's name, size and issued time. */
+static void tar_header(xctx *x, const rpt_record *rec, uint64_t size) {
+    struct archive_entry *e = archive_entry_new();
+    if (!e) fe_die(FE_EXIT_USAGE, "out of memory");
+    archive_entry_set_pathname_utf8(e, rec->name);
+    if (!archive_entry_pathname(e)) /* no UTF-8 locale to convert through */
+        fe_die(FE_EXIT_USAGE, "record '%s': its name cannot be written in this locale; "
+               "set LC_ALL to a UTF-8 locale", fe_safe(rec->name));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)size);
+    archive_entry_set_mtime(e, (time_t)rec->issued, 0);
+    if (archive_write_header(x->tar, e) != ARCHIVE_OK) tar_failed(x);
+    archive_entry_free(e);
+}
+
+static void tar_data(xctx *x, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        la_ssize_t w = archive_write_data(x->tar, p, n);
+        if (w <= 0) tar_failed(x);
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void tar_member(xctx *x, const rpt_record *rec) {
+    tar_header(x, rec, rec->data_len);
+    tar_data(x, rec->data, rec->data_len);
+}
+
+/* Ends the tar and gives it its name (without -f, never over a file that
+ * appeared meanwhile). */
+static void finish_tar(xctx *x) {
+    int rc = archive_write_close(x->tar);
+    if (rc != ARCHIVE_OK) tar_failed(x);
+    archive_write_free(x->tar);
+    x->tar = NULL;
+    if (!x->tar_tmp) return;
+    /* on disk before it takes the name, as extracted files are */
+    if (fsync(x->tar_fd) != 0 || close(x->tar_fd) != 0)
+        fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", fe_safe(x->tar_path), strerror(errno));
+    if (x->force ? rename(x->tar_tmp, x->tar_path) != 0
+                 : (link(x->tar_tmp, x->tar_path) != 0 || unlink(x->tar_tmp) != 0)) {
+        int e = errno;
+        fe_die(FE_EXIT_USAGE, "cannot name the tar '%s': %s%s", fe_safe(x->tar_path), strerror(e),
+               e == EEXIST ? "; use -f to replace it" : "");
+    }
+    tar_unnamed = NULL;
+    free(x->tar_tmp);
+    x->tar_tmp = NULL;
+}
+#else
+static void open_tar(xctx *x) {
+    (void)x;
+    fe_die(FE_EXIT_USAGE, "--tar: unsupported: built without libarchive");
+}
+static void tar_header(xctx *x, const rpt_record *rec, uint64_t size) { (void)x, (void)rec, (void)size; }
+static void tar_data(xctx *x, const uint8_t *p, size_t n) { (void)x, (void)p, (void)n; }
+static void tar_member(xctx *x, const rpt_record *rec) { (void)x, (void)rec; }
+static void finish_tar(xctx *x) { (void)x; }
+#endif
+
+/* ------------------------------------------------------------- holding */
 /* Keeps a written record aside (see held). */
 static int hold(xctx *x, const rpt_record *rec) {
     held h;
     memset(&h, 0, sizeof h);
-    if (x->to_stdout) {
+    if (x->to_stdout || x->tar_path) {
         if (!x->held_out && !(x->held_out = tmpfile()))
             fe_die(FE_EXIT_USAGE, "cannot make a temporary file: %s", strerror(errno));
         if (write_all(fileno(x->held_out), rec->data, rec->data_len) != 0)
@@ -265,15 +392,13 @@ static int hold(xctx *x, const rpt_record *rec) {
         x->held = nh;
         x->cap_held = cap;
     }
-    h.number = rec->number;
-    h.name = strdup(rec->name);
-    if (!h.name) fe_die(FE_EXIT_USAGE, "out of memory");
+    h.rec = fe_record_dup(rec);
     x->held[x->n_held++] = h;
     return 0;
 }
 
 static void emit(xctx *x, const rpt_record *rec, int held_back) {
-    int rc;
+    int rc = 0;
     if (rpt_name_check(rec->name, strlen(rec->name)) != RPT_OK) {
         fe_warn("record %llu: unsafe name, not extracted", (unsigned long long)rec->number);
         problem(x, FE_EXIT_DAMAGED);
@@ -281,10 +406,11 @@ static void emit(xctx *x, const rpt_record *rec, int held_back) {
     }
     if (held_back) {
         rc = hold(x, rec);
+    } else if (x->tar_path) {
+        tar_member(x, rec);
     } else if (x->to_stdout) {
         if (write_all(STDOUT_FILENO, rec->data, rec->data_len) != 0)
             fe_die(FE_EXIT_USAGE, "cannot write to standard output: %s", strerror(errno));
-        rc = 0;
     } else {
         rc = write_file(x, rec, NULL);
     }
@@ -295,37 +421,47 @@ static void emit(xctx *x, const rpt_record *rec, int held_back) {
     if (!held_back) announce(x, rec->name);
 }
 
-/* A held record whose seal checked: to its final name, or to stdout. */
+/* Copies a held record's bytes from x->held_out to standard output or
+ * into the tar member just begun. */
+static void copy_held(xctx *x, const held *h) {
+    uint8_t buf[65536];
+    for (uint64_t done = 0; done < h->len;) {
+        size_t n = h->len - done < sizeof buf ? (size_t)(h->len - done) : sizeof buf;
+        ssize_t got = pread(fileno(x->held_out), buf, n, (off_t)(h->off + done));
+        if (got <= 0) fe_die(FE_EXIT_USAGE, "cannot read a temporary file: %s", strerror(errno));
+        if (x->tar_path) tar_data(x, buf, (size_t)got);
+        else if (write_all(STDOUT_FILENO, buf, (size_t)got) != 0)
+            fe_die(FE_EXIT_USAGE, "cannot write to standard output: %s", strerror(errno));
+        done += (uint64_t)got;
+    }
+}
+
+/* A held record whose seal checked: to its final name, to stdout or into
+ * the tar. */
 static void release(xctx *x, const held *h) {
-    if (x->to_stdout) {
-        uint8_t buf[65536];
-        for (uint64_t done = 0; done < h->len;) {
-            size_t n = h->len - done < sizeof buf ? (size_t)(h->len - done) : sizeof buf;
-            ssize_t got = pread(fileno(x->held_out), buf, n, (off_t)(h->off + done));
-            if (got <= 0) fe_die(FE_EXIT_USAGE, "cannot read a temporary file: %s", strerror(errno));
-            if (write_all(STDOUT_FILENO, buf, (size_t)got) != 0)
-                fe_die(FE_EXIT_USAGE, "cannot write to standard output: %s", strerror(errno));
-            done += (uint64_t)got;
-        }
-        announce(x, h->name);
+    const char *name = h->rec->name;
+    if (x->to_stdout || x->tar_path) {
+        if (x->tar_path) tar_header(x, h->rec, h->len);
+        copy_held(x, h);
+        announce(x, name);
         return;
     }
     int dfd, rc;
     char *path;
     const char *leaf;
-    if ((rc = open_parent(x, h->name, &dfd, &path, &leaf)) != 0) {
+    if ((rc = open_parent(x, name, &dfd, &path, &leaf)) != 0) {
         problem(x, rc);
         return;
     }
-    rc = place_or_say(dfd, h->tmp, leaf, h->name, x->force);
+    rc = place_or_say(dfd, h->tmp, leaf, name, x->force);
     if (rc < 0) {
-        fe_warn("cannot extract '%s' into '%s': %s", h->name, x->dir, strerror(errno));
+        fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
         rc = FE_EXIT_USAGE;
     }
     close(dfd);
     free(path);
     if (rc) problem(x, rc);
-    else announce(x, h->name);
+    else announce(x, name);
 }
 
 /* A held record its seal does not cover (verdict: the failure, or 0 when
@@ -334,27 +470,41 @@ static void drop(xctx *x, const held *h, int verdict) {
     int dfd;
     char *path;
     const char *leaf;
-    if (!x->to_stdout && open_parent(x, h->name, &dfd, &path, &leaf) == 0) {
+    if (!x->to_stdout && !x->tar_path && open_parent(x, h->rec->name, &dfd, &path, &leaf) == 0) {
         unlinkat(dfd, h->tmp, 0);
         close(dfd);
         free(path);
     }
-    fe_warn("%s: record %llu '%s': not extracted: %s", x->archive, (unsigned long long)h->number,
-            h->name, verdict == 0 ? "the archive was not read as far as its generation's seal"
-                                  : "its generation's seal does not cover it (see above)");
+    fe_warn("%s: record %llu '%s': not extracted: %s", x->archive,
+            (unsigned long long)h->rec->number, h->rec->name,
+            verdict == 0 ? "the archive was not read as far as its generation's seal"
+                         : "its generation's seal does not cover it (see above)");
     problem(x, fe_exit_status(verdict == 0 ? RPT_E_TRUNCATED : verdict));
 }
 
+/* qsort() has no context argument in C11: the order in force. */
+static const fe_select *held_order;
+
+static int cmp_held(const void *a, const void *b) {
+    return fe_select_cmp(held_order, ((const held *)a)->rec, ((const held *)b)->rec);
+}
+
 /* Releases or drops the held records the reader has judged; at the end,
- * drops whatever it has not. */
+ * drops whatever it has not. With --sort all wait for the end, to go out
+ * in order. */
 static void settle_held(xctx *x, rpt_reader *r, int at_end) {
+    if (x->sel.sort != FE_SORT_NONE) {
+        if (!at_end) return;
+        held_order = &x->sel;
+        qsort(x->held + x->held_first, x->n_held - x->held_first, sizeof *x->held, cmp_held);
+    }
     while (x->held_first < x->n_held) {
         held *h = &x->held[x->held_first];
-        int verdict = rpt_reader_sealed(r, h->number);
+        int verdict = rpt_reader_sealed(r, h->rec->number);
         if (verdict == 0 && !at_end) return;
         if (verdict == 1) release(x, h);
         else drop(x, h, verdict);
-        free(h->name);
+        free(h->rec);
         x->held_first++;
     }
     x->n_held = x->held_first = 0;
@@ -365,20 +515,18 @@ static void settle_held(xctx *x, rpt_reader *r, int at_end) {
 
 /* One record that could not be extracted. */
 static void refused(xctx *x, rpt_reader *r, uint64_t i, const char *name, int rc) {
-    if (rc == RPT_E_UNTRUSTED)
+    if (rc == RPT_E_UNTRUSTED && name)
         fe_warn("%s: record %llu '%s': signed by a key that is not trusted; not extracted",
-                x->archive, (unsigned long long)i, name ? name : "?");
+                x->archive, (unsigned long long)i, name);
     else
         fe_warn("%s: %s; not extracted", x->archive, rpt_reader_error(r));
     problem(x, fe_exit_status(rc));
 }
 
-/* Random access: find what is asked, then read, verify and write each. */
-static void extract_indexed(xctx *x, rpt_reader *r) {
-    uint64_t n = rpt_reader_count(r);
-    char *want = calloc(n ? n : 1, 1);
+/* Marks in want[] the records the NAMEs ask for. Returns 0, or 1 when a
+ * NAME matched nothing (said here). */
+static int want_named(xctx *x, rpt_reader *r, char *want, uint64_t n) {
     int missing = 0;
-    if (!want) fe_die(FE_EXIT_USAGE, "out of memory");
     for (uint64_t i = 0; i < n; i++) {
         rpt_record e;
         int rc;
@@ -390,7 +538,7 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
             problem(x, fe_exit_status(rc));
             continue;
         }
-        want[i] = (char)wanted(x, e.name);
+        want[i] = (char)named(x, e.name);
     }
     if (x->n_names && !x->glob) {
         for (size_t k = 0; k < x->n_names; k++) {
@@ -413,21 +561,67 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
             missing = 1;
         }
     }
-    if (missing) { /* before anything is written */
-        problem(x, FE_EXIT_USAGE);
-        free(want);
-        return;
-    }
+    return missing;
+}
+
+/* Drops from want[] what the filters refuse, and puts the rest in
+ * order[] (in --sort's order). Returns how many are left. A filter on
+ * titles reads each record's metadata, checked against its digest. */
+static uint64_t choose(xctx *x, rpt_reader *r, char *want, uint64_t n, uint64_t *order) {
+    fe_picks picks = {NULL, 0, 0};
+    uint64_t left = 0;
+    int sorting = x->sel.sort != FE_SORT_NONE;
     for (uint64_t i = 0; i < n; i++) {
-        rpt_record rec;
+        rpt_record e;
         int rc;
         if (!want[i]) continue;
-        rc = rpt_reader_read(r, i, x->no_verify ? RPT_READ_NO_VERIFY : 0, &rec);
+        if (fe_select_filters(&x->sel) || sorting) {
+            rc = fe_select_needs_meta(&x->sel) ? rpt_reader_read(r, i, RPT_READ_NO_PAYLOAD, &e)
+                                               : rpt_reader_entry(r, i, &e);
+            if (rc != RPT_OK) {
+                refused(x, r, i, NULL, rc);
+                continue;
+            }
+            if (!fe_select_match(&x->sel, &e)) continue;
+            if (sorting) {
+                fe_picks_add(&picks, &e);
+                continue;
+            }
+        }
+        order[left++] = i;
+    }
+    fe_picks_sort(&picks, &x->sel);
+    for (size_t k = 0; k < picks.n; k++) order[left++] = picks.v[k]->number;
+    fe_picks_free(&picks);
+    return left;
+}
+
+/* Random access: find what is asked, then read, verify and write each. */
+static void extract_indexed(xctx *x, rpt_reader *r) {
+    uint64_t n = rpt_reader_count(r), left;
+    char *want = calloc(n ? n : 1, 1);
+    uint64_t *order = calloc(n ? n : 1, sizeof *order);
+    if (!want || !order) fe_die(FE_EXIT_USAGE, "out of memory");
+    if (want_named(x, r, want, n)) { /* before anything is written */
+        problem(x, FE_EXIT_USAGE);
+        free(want);
+        free(order);
+        return;
+    }
+    left = choose(x, r, want, n, order);
+    for (uint64_t k = 0; k < left; k++) {
+        rpt_record rec;
+        uint64_t i = order[k];
+        /* an untrusted seal is reported through the first read, before
+         * the record is filled: its name must read as NULL, not garbage */
+        memset(&rec, 0, sizeof rec);
+        int rc = rpt_reader_read(r, i, x->no_verify ? RPT_READ_NO_VERIFY : 0, &rec);
         if (rc == RPT_OK) emit(x, &rec, 0);
         else refused(x, r, i, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
         if (rc == RPT_E_IO || rc == RPT_E_NOMEM) break;
     }
     free(want);
+    free(order);
 }
 
 /* What a salvage says of the records it wrote (spec 7.5): which are not
@@ -474,7 +668,7 @@ static void extract_sequential(xctx *x, rpt_reader *r) {
         if (rc == RPT_EOF) break;
         if (rc == RPT_OK) {
             in_a_row = 0;
-            if (!wanted(x, rec.name)) continue;
+            if (!named(x, rec.name) || !fe_select_match(&x->sel, &rec)) continue;
             uint64_t before = x->extracted;
             emit(x, &rec, held_back);
             if (x->salvage && x->extracted > before) {
@@ -521,7 +715,7 @@ static int open_dir(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-    enum { O_GLOB = 256, O_SALVAGE, O_NO_VERIFY };
+    enum { O_GLOB = 256, O_SALVAGE, O_NO_VERIFY, O_TAR };
     static const struct option longopts[] = {
         {"public", required_argument, NULL, 'p'},
         {"pubkey", required_argument, NULL, 'P'},
@@ -531,6 +725,8 @@ int main(int argc, char **argv) {
         {"glob", no_argument, NULL, O_GLOB},
         {"salvage", no_argument, NULL, O_SALVAGE},
         {"no-verify", no_argument, NULL, O_NO_VERIFY},
+        {"tar", required_argument, NULL, O_TAR},
+        FE_SELECT_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -538,22 +734,24 @@ int main(int argc, char **argv) {
         {NULL, 0, NULL, 0}};
     xctx x;
     rpt_reader *r = NULL;
-    int c, rc, from_stdin;
+    int c, rc, from_stdin, dir_given = 0;
 
     fe_init(argv[0]);
     memset(&x, 0, sizeof x);
     x.dir = ".";
     x.dirfd = -1;
-    while ((c = fe_getopt(argc, argv, "p:P:C:OfvqhV", longopts)) != -1) {
+    while ((c = fe_getopt(argc, argv, "p:P:C:OfEvqhV", longopts)) != -1) {
+        if (fe_select_option(&x.sel, c, optarg)) continue;
         switch (c) {
         case 'p': if (fe_keys_add_file(&x.keys, optarg)) exit(FE_EXIT_USAGE); break;
         case 'P': if (fe_keys_add_base64(&x.keys, optarg)) exit(FE_EXIT_USAGE); break;
-        case 'C': x.dir = optarg; break;
+        case 'C': x.dir = optarg, dir_given = 1; break;
         case 'O': x.to_stdout = 1; break;
         case 'f': x.force = 1; break;
         case O_GLOB: x.glob = 1; break;
         case O_SALVAGE: x.salvage = 1; break;
         case O_NO_VERIFY: x.no_verify = 1; break;
+        case O_TAR: x.tar_path = optarg; break;
         case 'v': x.verbose = 1; break;
         case 'q': x.quiet = 1; break;
         case 'h': fputs(usage_text, stdout); return FE_EXIT_OK;
@@ -561,6 +759,7 @@ int main(int argc, char **argv) {
         default: fe_usage_error("unknown option");
         }
     }
+    fe_select_ready(&x.sel);
     if (optind == argc) fe_usage_error("no archive given");
     x.archive = argv[optind++];
     x.names = argv + optind;
@@ -571,7 +770,17 @@ int main(int argc, char **argv) {
     from_stdin = strcmp(x.archive, "-") == 0;
     if (x.no_verify && (from_stdin || x.salvage))
         fe_usage_error("--no-verify needs random access; a pipe or a salvage scan always verifies");
-    if (!x.to_stdout) x.dirfd = open_dir(x.dir);
+    if (x.tar_path && (x.to_stdout || dir_given))
+        fe_usage_error("--tar writes one file; -O and -C do not apply to it");
+    if (x.tar_path && x.no_verify)
+        fe_usage_error("--tar holds verified records only; --no-verify does not apply to it");
+    if (x.salvage && x.sel.sort != FE_SORT_NONE)
+        fe_usage_error("--salvage writes records as it recovers them, in file order; "
+                       "--sort does not apply to it");
+#ifndef RPT_HAVE_LIBARCHIVE
+    if (x.tar_path) open_tar(&x); /* says it is unsupported, before any work */
+#endif
+    if (!x.to_stdout && !x.tar_path) x.dirfd = open_dir(x.dir);
 
     if (from_stdin) {
         x.archive = "(stdin)";
@@ -588,9 +797,14 @@ int main(int argc, char **argv) {
     if (fe_keys_trust(&x.keys, r)) exit(FE_EXIT_USAGE);
     if (x.no_verify && !x.quiet)
         fe_warn("note: --no-verify: signatures and digests are NOT checked");
+    if (x.tar_path) open_tar(&x);
 
     if (from_stdin || x.salvage) extract_sequential(&x, r);
     else extract_indexed(&x, r);
+    /* what verified goes into the tar, whatever else failed */
+    if (x.tar) finish_tar(&x);
+    if (x.extracted == 0 && x.status == 0 && fe_select_filters(&x.sel) && !x.quiet)
+        fe_warn("note: no record matches --since, --until and --grep");
 
     rpt_reader_free(r);
     if (x.dirfd >= 0) close(x.dirfd);
@@ -601,6 +815,7 @@ int main(int argc, char **argv) {
     x.status = fe_keys_none(&x.keys, x.status, !x.no_verify);
     fe_keys_free(&x.keys);
     free(x.matched);
+    fe_select_free(&x.sel);
     if (fflush(stdout) != 0) problem(&x, FE_EXIT_USAGE);
     return x.status;
 }

@@ -1,35 +1,47 @@
-/* rpt-list -- lists the records of an rpt archive from its index, or
- * describes the archive itself (--info). */
+/* rpt-list -- lists the records of an rpt archive from its index (or,
+ * from a pipe, in one verified pass), or describes the archive (--info). */
 #include "fe.h"
+#include "select.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 static const char usage_text[] =
-    "Usage: rpt-list [-l] [--info] [--json] ARCHIVE [NAME...]\n"
+    "Usage: rpt-list [-l|--json] [--since DATE] [--until DATE] [--grep TEXT [-E]]\n"
+    "                [--sort KEY] ARCHIVE|- [NAME...]\n"
+    "       rpt-list --info [--json] ARCHIVE\n"
     "List the records of an rpt archive (all, or the NAMEs given).\n"
     "\n"
-    "  -l, --long   add stored size, ratio, signer key id, title, source and\n"
-    "               media type (reads each record's metadata)\n"
-    "      --info   describe the archive: id, creation time, version, keys,\n"
-    "               dictionaries, seals and totals\n"
-    "      --json   one JSON object per record (or one for --info)\n"
-    "  -h, --help   show this help;  -V, --version  show the version\n"
+    "  -l, --long         one line a record under a header: issued date, size,\n"
+    "                     signer key id, name and title (the title cut to a\n"
+    "                     terminal's width)\n"
+    "      --info         describe the archive: id, creation time, version,\n"
+    "                     keys, dictionaries, seals and totals\n"
+    "      --json         JSON Lines: one object per record, with every field\n"
+    "                     (one object for --info)\n" FE_SELECT_HELP
+    "  -h, --help         show this help;  -V, --version  show the version\n"
+    "\n" FE_SELECT_DATES
     "\n"
     "The short form reads only the trailer, the seal and the index. It checks\n"
     "the seal's signature over the index, and -l each record's digest, but\n"
-    "not each record's signature: use rpt-verify for that.\n"
+    "not each record's signature: use rpt-verify for that. '-' reads the\n"
+    "archive from standard input in one pass, checking every signature, and\n"
+    "lists the records once the seal that covers them has checked.\n"
     "\n" FE_EXIT_HELP;
 
 typedef struct lctx {
     int lng, json;
     rpt_reader *r;
     const char *archive;
+    fe_select sel;
+    fe_picks picks; /* kept to be sorted, aligned or sealed first */
 } lctx;
 
-static void print_record_json(const rpt_record *rec, int lng) {
+static void print_record_json(const rpt_record *rec) {
     char t[FE_TIME_BYTES], hex[17];
     fe_time_format(rec->issued, t);
     printf("{\"number\":%llu,\"name\":", (unsigned long long)rec->number);
@@ -37,71 +49,234 @@ static void print_record_json(const rpt_record *rec, int lng) {
     printf(",\"size\":%llu,\"stored\":%llu,\"offset\":%llu,\"issued\":\"%s\"",
            (unsigned long long)rec->size, (unsigned long long)rec->stored,
            (unsigned long long)rec->offset, t);
-    if (lng) {
-        printf(",\"title\":");
-        fe_json_cstr(stdout, rec->title);
-        printf(",\"source\":");
-        fe_json_cstr(stdout, rec->source);
-        printf(",\"media_type\":");
-        fe_json_cstr(stdout, rec->media_type);
-        printf(",\"meta\":{");
-        for (size_t i = 0; i < rec->n_meta; i++) {
-            if (i) putchar(',');
-            fe_json_cstr(stdout, rec->meta[i].key);
-            putchar(':');
-            fe_json_cstr(stdout, rec->meta[i].value);
-        }
-        rpt_key_id_hex(rec->key_id, hex);
-        printf("},\"key_id\":\"%s\",\"method\":%d", hex, rec->method);
+    printf(",\"title\":");
+    fe_json_cstr(stdout, rec->title);
+    printf(",\"source\":");
+    fe_json_cstr(stdout, rec->source);
+    printf(",\"media_type\":");
+    fe_json_cstr(stdout, rec->media_type);
+    printf(",\"meta\":{");
+    for (size_t i = 0; i < rec->n_meta; i++) {
+        if (i) putchar(',');
+        fe_json_cstr(stdout, rec->meta[i].key);
+        putchar(':');
+        fe_json_cstr(stdout, rec->meta[i].value);
     }
+    rpt_key_id_hex(rec->key_id, hex);
+    printf("},\"key_id\":\"%s\",\"method\":%d", hex, rec->method);
     printf(",\"digest\":\"");
     fe_hex(stdout, rec->digest, RPT_DIGEST_BYTES);
     printf("\"}\n");
 }
 
-static void print_record_text(const rpt_record *rec, int lng) {
-    char t[FE_TIME_BYTES], hex[17];
+static void print_record_short(const rpt_record *rec) {
+    char t[FE_TIME_BYTES];
     fe_time_format(rec->issued, t);
-    if (!lng) {
-        printf("%10llu  %s  ", (unsigned long long)rec->size, t);
-    } else {
-        rpt_key_id_hex(rec->key_id, hex);
-        printf("%10llu %10llu %6.1f%%  %s  %s  ", (unsigned long long)rec->size,
-               (unsigned long long)rec->stored,
-               rec->size ? 100.0 * (double)rec->stored / (double)rec->size : 0.0, t, hex);
-    }
+    printf("%10llu  %s  ", (unsigned long long)rec->size, t);
     fe_print_safe(stdout, rec->name);
     putchar('\n');
-    if (lng) {
-        if (*rec->title) { printf("    title: "); fe_print_safe(stdout, rec->title); putchar('\n'); }
-        if (*rec->source) { printf("    source: "); fe_print_safe(stdout, rec->source); putchar('\n'); }
-        printf("    media type: ");
-        fe_print_safe(stdout, rec->media_type);
-        putchar('\n');
-        for (size_t i = 0; i < rec->n_meta; i++) {
-            printf("    ");
-            fe_print_safe(stdout, rec->meta[i].key);
-            printf(" = ");
-            fe_print_safe(stdout, rec->meta[i].value);
-            putchar('\n');
+}
+
+/* Columns a UTF-8 string takes, counted as one a code point: names and
+ * titles are escaped first, so no control or invalid byte remains. */
+static size_t columns_of(const char *s) {
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The width of the terminal standard output is, or 0 when it is none. */
+static size_t terminal_width(void) {
+    struct winsize ws;
+    const char *env;
+    if (!isatty(STDOUT_FILENO)) return 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    env = getenv("COLUMNS");
+    if (env && atoi(env) > 0) return (size_t)atoi(env);
+    return 80;
+}
+
+/* Prints the escaped title, cut to at most room columns ("…" marks a cut)
+ * when room is not 0. */
+static void print_title(const char *title, size_t room) {
+    char *safe = strdup(fe_safe(title));
+    size_t n = 0;
+    char *p;
+    if (!safe) fe_die(FE_EXIT_USAGE, "out of memory");
+    if (room == 0 || columns_of(safe) <= room) {
+        fputs(safe, stdout);
+        free(safe);
+        return;
+    }
+    for (p = safe; *p; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80 && ++n == room) break;
+    }
+    fwrite(safe, 1, (size_t)(p - safe), stdout);
+    fputs("\xe2\x80\xa6", stdout);
+    free(safe);
+}
+
+/* -l: a header, then one line a record, columns as wide as their widest
+ * entry, so that grep finds the whole record by its title. */
+static void print_long(const fe_picks *pk) {
+    size_t size_w = 4, name_w = 4, cols = terminal_width(), room = 0;
+    char num[24], t[FE_TIME_BYTES], hex[17];
+    for (size_t i = 0; i < pk->n; i++) {
+        size_t w = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)pk->v[i]->size);
+        if (w > size_w) size_w = w;
+        w = columns_of(fe_safe(pk->v[i]->name));
+        if (w > name_w) name_w = w;
+    }
+    if (cols) {
+        /* at least a word or two of a title, even beside a long name */
+        size_t used = 10 + 2 + size_w + 2 + 16 + 2 + name_w + 2;
+        room = cols > used + 10 ? cols - used : 10;
+    }
+    printf("%-10s  %*s  %-16s  %-*s  TITLE\n", "ISSUED", (int)size_w, "SIZE", "KEY ID",
+           (int)name_w, "NAME");
+    for (size_t i = 0; i < pk->n; i++) {
+        const rpt_record *rec = pk->v[i];
+        const char *name = fe_safe(rec->name);
+        fe_time_format(rec->issued, t);
+        if (t[0] != '@') t[10] = '\0'; /* the date: the time stays in --json */
+        rpt_key_id_hex(rec->key_id, hex);
+        printf("%-10s  %*llu  %s  ", t, (int)size_w, (unsigned long long)rec->size, hex);
+        if (!*rec->title) {
+            printf("%s\n", name);
+            continue;
         }
+        printf("%s%*s  ", name, (int)(name_w - columns_of(name)), "");
+        print_title(rec->title, room);
+        putchar('\n');
     }
 }
 
-/* Lists record i. Returns an exit status. */
-static int list_one(lctx *l, uint64_t i) {
+/* Shows one selected record now, or keeps it for later. */
+static void take(lctx *l, const rpt_record *rec, int keep) {
+    if (keep) fe_picks_add(&l->picks, rec);
+    else if (l->json) print_record_json(rec);
+    else print_record_short(rec);
+}
+
+/* Shows the records kept, in the order asked for. */
+static void show_kept(lctx *l) {
+    fe_picks_sort(&l->picks, &l->sel);
+    if (l->lng && !l->json) {
+        print_long(&l->picks);
+        return;
+    }
+    for (size_t i = 0; i < l->picks.n; i++) take(l, l->picks.v[i], 0);
+}
+
+/* Lists record i if it passes the filters. Returns an exit status. */
+static int list_one(lctx *l, uint64_t i, int keep) {
     rpt_record rec;
     /* metadata is shown only when the record matches its sealed index
      * digest: the payload is not inflated, the signature not checked */
-    int rc = l->lng || l->json ? rpt_reader_read(l->r, i, RPT_READ_NO_PAYLOAD, &rec)
-                               : rpt_reader_entry(l->r, i, &rec);
+    int meta = l->lng || l->json || fe_select_needs_meta(&l->sel);
+    int rc = meta ? rpt_reader_read(l->r, i, RPT_READ_NO_PAYLOAD, &rec)
+                  : rpt_reader_entry(l->r, i, &rec);
     if (rc != RPT_OK) {
         fe_warn("%s: record %llu: %s", l->archive, (unsigned long long)i, rpt_reader_error(l->r));
         return fe_exit_status(rc);
     }
-    if (l->json) print_record_json(&rec, 1);
-    else print_record_text(&rec, l->lng);
+    if (fe_select_match(&l->sel, &rec)) take(l, &rec, keep);
     return 0;
+}
+
+/* Whether name is among the NAMEs given; marks it found. */
+static int named(char **names, int n, char *found, const char *name) {
+    int hit = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            found[i] = 1;
+            hit = 1;
+        }
+    }
+    return hit;
+}
+
+/* One pass over a pipe, as rpt-verify reads it: every record verified,
+ * then listed only once its generation's seal has checked (spec 7.3), so
+ * a list never shows what the signer did not seal. */
+static int list_pipe(lctx *l, char **names, int n_names) {
+    int status = 0, in_a_row = 0;
+    char *found = calloc((size_t)n_names + 1, 1);
+    fe_picks all = {NULL, 0, 0};
+    size_t kept = 0;
+    if (!found) fe_die(FE_EXIT_USAGE, "out of memory");
+    for (;;) {
+        rpt_record rec;
+        memset(&rec, 0, sizeof rec);
+        int rc = rpt_reader_next(l->r, &rec);
+        if (rc == RPT_EOF) break;
+        if (rc == RPT_OK) {
+            in_a_row = 0;
+            if ((n_names == 0 || named(names, n_names, found, rec.name)) &&
+                fe_select_match(&l->sel, &rec))
+                fe_picks_add(&all, &rec);
+            continue;
+        }
+        fe_warn("%s: %s%s", l->archive, rpt_reader_error(l->r), rec.name ? "; not listed" : "");
+        status = fe_worse(status, fe_exit_status(rc));
+        /* past damage a pipe cannot find the next chunk */
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM || rc == RPT_E_ARG || ++in_a_row >= 16 ||
+            fe_exit_status(rc) == FE_EXIT_DAMAGED)
+            break;
+    }
+    for (size_t i = 0; i < all.n; i++) {
+        int verdict = rpt_reader_sealed(l->r, all.v[i]->number);
+        if (verdict == 1) {
+            all.v[kept++] = all.v[i];
+            continue;
+        }
+        fe_warn("%s: record %llu '%s': not listed: %s", l->archive,
+                (unsigned long long)all.v[i]->number, fe_safe(all.v[i]->name),
+                verdict == 0 ? "the archive ended before its generation's seal"
+                             : "its generation's seal does not cover it (see above)");
+        status = fe_worse(status, fe_exit_status(verdict == 0 ? RPT_E_TRUNCATED : verdict));
+        free(all.v[i]);
+    }
+    all.n = kept;
+    l->picks = all;
+    for (int i = 0; i < n_names; i++) {
+        if (!found[i]) {
+            fe_warn("%s: no record named '%s'", l->archive, fe_safe(names[i]));
+            status = fe_worse(status, FE_EXIT_USAGE);
+        }
+    }
+    free(found);
+    show_kept(l);
+    return status;
+}
+
+/* Random access: the NAMEs given, each looked up, or every record. */
+static int list_indexed(lctx *l, char **names, int n_names, int keep) {
+    int status = 0, missing = 0;
+    uint64_t *at;
+    if (n_names == 0) {
+        uint64_t n = rpt_reader_count(l->r);
+        for (uint64_t i = 0; i < n; i++) status = fe_worse(status, list_one(l, i, keep));
+        return status;
+    }
+    /* Every missing name is reported before anything is listed. */
+    if (!(at = calloc((size_t)n_names, sizeof *at))) fe_die(FE_EXIT_USAGE, "out of memory");
+    for (int i = 0; i < n_names; i++) {
+        int frc = rpt_reader_find(l->r, names[i], &at[i]);
+        if (frc == RPT_E_NOTFOUND) {
+            fe_warn("%s: no record named '%s'", l->archive, fe_safe(names[i]));
+            missing++;
+        } else if (frc != RPT_OK) {
+            /* a damaged index could hide the record: say so */
+            fe_warn("%s: looking up '%s': %s", l->archive, fe_safe(names[i]), rpt_reader_error(l->r));
+            status = fe_worse(status, fe_exit_status(frc));
+        }
+    }
+    if (missing) status = fe_worse(status, FE_EXIT_USAGE);
+    else if (status == 0)
+        for (int i = 0; i < n_names; i++) status = fe_worse(status, list_one(l, at[i], keep));
+    free(at);
+    return status;
 }
 
 static int show_info(lctx *l) {
@@ -200,14 +375,17 @@ int main(int argc, char **argv) {
         {"long", no_argument, NULL, 'l'},
         {"info", no_argument, NULL, 'I'},
         {"json", no_argument, NULL, 'J'},
+        FE_SELECT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
-    lctx l = {0, 0, NULL, NULL};
-    int info = 0, c, rc, status = 0;
+    lctx l;
+    int info = 0, c, rc, status = 0, from_stdin;
 
     fe_init(argv[0]);
-    while ((c = fe_getopt(argc, argv, "lhV", longopts)) != -1) {
+    memset(&l, 0, sizeof l);
+    while ((c = fe_getopt(argc, argv, "lEhV", longopts)) != -1) {
+        if (fe_select_option(&l.sel, c, optarg)) continue;
         switch (c) {
         case 'l': l.lng = 1; break;
         case 'I': info = 1; break;
@@ -217,13 +395,23 @@ int main(int argc, char **argv) {
         default: fe_usage_error("unknown option");
         }
     }
+    fe_select_ready(&l.sel);
     if (optind == argc) fe_usage_error("no archive given");
     l.archive = argv[optind++];
-    if (strcmp(l.archive, "-") == 0)
-        fe_usage_error("rpt-list needs the archive's index, which a pipe cannot seek to; "
-                       "save it to a file, or check a pipe with rpt-verify -");
+    from_stdin = strcmp(l.archive, "-") == 0;
     if (info && optind < argc) fe_usage_error("--info describes the whole archive; it takes no NAME");
-    rc = rpt_reader_open_path(&l.r, l.archive, 0);
+    if (info && (fe_select_filters(&l.sel) || l.sel.sort))
+        fe_usage_error("--info describes the whole archive; --since, --until, --grep and "
+                       "--sort choose records");
+    if (info && from_stdin)
+        fe_usage_error("--info needs the archive's index, which a pipe cannot seek to; "
+                       "save it to a file");
+    if (from_stdin) {
+        l.archive = "(stdin)";
+        rc = rpt_reader_open_fd(&l.r, STDIN_FILENO, 0);
+    } else {
+        rc = rpt_reader_open_path(&l.r, l.archive, 0);
+    }
     if (rc != RPT_OK) {
         fe_warn("%s: %s", l.archive, l.r ? rpt_reader_error(l.r) : rpt_strerror(rc));
         rpt_reader_free(l.r);
@@ -231,33 +419,16 @@ int main(int argc, char **argv) {
     }
     if (info) {
         status = show_info(&l);
-    } else if (optind == argc) {
-        uint64_t n = rpt_reader_count(l.r);
-        for (uint64_t i = 0; i < n; i++) status = fe_worse(status, list_one(&l, i));
+    } else if (from_stdin) {
+        status = list_pipe(&l, argv + optind, argc - optind);
     } else {
-        /* Every missing name is reported before anything is listed. */
-        uint64_t *at = calloc((size_t)(argc - optind), sizeof *at);
-        int missing = 0;
-        if (!at) fe_die(FE_EXIT_USAGE, "out of memory");
-        for (int i = optind; i < argc; i++) {
-            int frc = rpt_reader_find(l.r, argv[i], &at[i - optind]);
-            if (frc == RPT_E_NOTFOUND) {
-                fe_warn("%s: no record named '%s'", l.archive, argv[i]);
-                missing++;
-            } else if (frc != RPT_OK) {
-                /* a damaged index could hide the record: say so */
-                fe_warn("%s: looking up '%s': %s", l.archive, argv[i], rpt_reader_error(l.r));
-                status = fe_worse(status, fe_exit_status(frc));
-            }
-        }
-        if (missing) {
-            status = fe_worse(status, FE_EXIT_USAGE);
-        } else if (status == 0) {
-            for (int i = optind; i < argc; i++)
-                status = fe_worse(status, list_one(&l, at[i - optind]));
-        }
-        free(at);
+        /* the short and JSON forms stream; a sort or -l's columns wait */
+        int keep = l.sel.sort != FE_SORT_NONE || (l.lng && !l.json);
+        status = list_indexed(&l, argv + optind, argc - optind, keep);
+        if (keep) show_kept(&l);
     }
+    fe_picks_free(&l.picks);
+    fe_select_free(&l.sel);
     rpt_reader_free(l.r);
     if (fflush(stdout) != 0) {
         fe_warn("cannot write the listing: %s", strerror(errno));

@@ -9,18 +9,21 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "Usage: rpt-verify [-p PUBFILE]... [-P PUBKEY]... [-q] [--json] ARCHIVE|-\n"
-    "Check every record's signature and digest, the index and the seals of an\n"
-    "rpt archive ('-' reads standard input in one pass).\n"
+    "Usage: rpt-verify [-p PUBFILE]... [-P PUBKEY]... [-q] [--json] ARCHIVE|-...\n"
+    "Check every record's signature and digest, the index and the seals of\n"
+    "each rpt archive given ('-' reads standard input in one pass).\n"
     "\n"
     "  -p, --public FILE  trust the minisign public key in FILE (repeatable)\n"
     "  -P, --pubkey KEY   trust the base64 public key KEY (repeatable)\n"
     "  -q, --quiet        print only failures\n"
     "      --json         one JSON object per record, then a summary object\n"
+    "                     per archive (and a total object for several)\n"
     "  -h, --help         show this help;  -V, --version  show the version\n"
     "\n"
     "Without -p or -P the archive is checked against its own keys only, which\n"
     "proves integrity but not who signed it: the exit status is then 4.\n"
+    "Each archive gets its summary line, several a total line too; the exit\n"
+    "status is the most serious of all archives', in the order 2, 3, 1, 4.\n"
     "\n" FE_EXIT_HELP;
 
 typedef struct vctx {
@@ -75,6 +78,104 @@ static int on_event(const rpt_verify_event *ev, void *arg) {
     return 0;
 }
 
+/* What every archive adds to the total line. */
+typedef struct totals {
+    unsigned archives, unread;
+    uint64_t records, ok, damaged, tampered, untrusted, generations;
+} totals;
+
+/* Verifies one archive, reports it, adds to *t. Returns its exit status
+ * before the no-key rule (fe_keys_none), which main applies once. */
+static int verify_one(vctx *v, const fe_keys *keys, totals *t) {
+    rpt_reader *r = NULL;
+    rpt_verify_summary sum;
+    rpt_archive_info info;
+    uint64_t tail = 0;
+    int rc, status;
+    t->archives++;
+    if (strcmp(v->archive, "-") == 0) {
+        v->archive = "(stdin)";
+        rc = rpt_reader_open_fd(&r, STDIN_FILENO, 0);
+    } else {
+        rc = rpt_reader_open_path(&r, v->archive, 0);
+    }
+    if (rc != RPT_OK) {
+        status = fe_exit_status(rc);
+        fe_warn("%s: %s", v->archive, r ? rpt_reader_error(r) : rpt_strerror(rc));
+        if (v->json) {
+            printf("{\"summary\":true,\"archive\":");
+            fe_json_cstr(stdout, v->archive);
+            printf(",\"status\":\"%s\",\"exit\":%d}\n", status_word(rc), status);
+        }
+        rpt_reader_free(r);
+        t->unread++;
+        return status;
+    }
+    if (fe_keys_trust(keys, r)) exit(FE_EXIT_USAGE);
+
+    memset(&sum, 0, sizeof sum);
+    rc = rpt_reader_verify(r, on_event, v, &sum);
+    status = fe_exit_status(rc);
+    if (rc == RPT_E_IO || rc == RPT_E_NOMEM || rc == RPT_E_ARG)
+        fe_warn("%s: %s", v->archive, rpt_reader_error(r));
+    if (rpt_reader_info(r, &info) == RPT_OK) tail = info.tail_bytes;
+    if (tail > 0) {
+        /* A crash during an append leaves bytes after the last seal. */
+        if (!v->json)
+            fe_warn("%s: %llu bytes after the last trailer: an incomplete generation "
+                    "(rpt-pack --append cuts it off, unless it holds a seal)", v->archive, (unsigned long long)tail);
+        status = fe_worse(status, FE_EXIT_DAMAGED);
+    }
+    if (v->json) {
+        printf("{\"summary\":true,\"archive\":");
+        fe_json_cstr(stdout, v->archive);
+        printf(",\"records\":%llu,\"ok\":%llu,\"damaged\":%llu,"
+               "\"tampered\":%llu,\"untrusted\":%llu,\"generations\":%llu,"
+               "\"tail_bytes\":%llu,\"trusted_keys\":%zu,\"exit\":%d}\n",
+               (unsigned long long)sum.records, (unsigned long long)sum.ok,
+               (unsigned long long)sum.damaged, (unsigned long long)sum.tampered,
+               (unsigned long long)sum.untrusted, (unsigned long long)sum.generations,
+               (unsigned long long)tail, keys->n, fe_keys_none(keys, status, 0));
+    } else if (!v->quiet) {
+        printf("%s: %llu records checked: %llu ok, %llu damaged, %llu tampered, "
+               "%llu untrusted; %llu seal%s\n",
+               fe_safe(v->archive), (unsigned long long)sum.records, (unsigned long long)sum.ok,
+               (unsigned long long)sum.damaged, (unsigned long long)sum.tampered,
+               (unsigned long long)sum.untrusted, (unsigned long long)sum.generations,
+               sum.generations == 1 ? "" : "s");
+    }
+    t->records += sum.records;
+    t->ok += sum.ok;
+    t->damaged += sum.damaged;
+    t->tampered += sum.tampered;
+    t->untrusted += sum.untrusted;
+    t->generations += sum.generations;
+    rpt_reader_free(r);
+    return status;
+}
+
+/* After several archives: the sum, and the worst status. */
+static void print_total(const vctx *v, const totals *t, int status) {
+    if (v->json) {
+        printf("{\"total\":true,\"archives\":%u,\"unreadable\":%u,\"records\":%llu,"
+               "\"ok\":%llu,\"damaged\":%llu,\"tampered\":%llu,\"untrusted\":%llu,"
+               "\"generations\":%llu,\"exit\":%d}\n",
+               t->archives, t->unread, (unsigned long long)t->records, (unsigned long long)t->ok,
+               (unsigned long long)t->damaged, (unsigned long long)t->tampered,
+               (unsigned long long)t->untrusted, (unsigned long long)t->generations, status);
+        return;
+    }
+    if (v->quiet) return;
+    printf("total: %u archives", t->archives);
+    if (t->unread) printf(" (%u could not be read)", t->unread);
+    printf(", %llu records checked: %llu ok, %llu damaged, %llu tampered, %llu untrusted; "
+           "%llu seal%s\n",
+           (unsigned long long)t->records, (unsigned long long)t->ok,
+           (unsigned long long)t->damaged, (unsigned long long)t->tampered,
+           (unsigned long long)t->untrusted, (unsigned long long)t->generations,
+           t->generations == 1 ? "" : "s");
+}
+
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
         {"public", required_argument, NULL, 'p'},
@@ -86,11 +187,8 @@ int main(int argc, char **argv) {
         {NULL, 0, NULL, 0}};
     fe_keys keys = {NULL, 0, 0};
     vctx v = {0, 0, NULL};
-    rpt_reader *r = NULL;
-    rpt_verify_summary sum;
-    rpt_archive_info info;
-    uint64_t tail = 0;
-    int c, rc, status, from_stdin;
+    totals t;
+    int c, status = 0, stdin_seen = 0;
 
     fe_init(argv[0]);
     while ((c = fe_getopt(argc, argv, "p:P:qhV", longopts)) != -1) {
@@ -105,61 +203,19 @@ int main(int argc, char **argv) {
         }
     }
     if (optind == argc) fe_usage_error("no archive given");
-    if (argc - optind > 1) fe_usage_error("one archive at a time; unexpected '%s'", argv[optind + 1]);
-    v.archive = argv[optind];
-    from_stdin = strcmp(v.archive, "-") == 0;
-    if (from_stdin) {
-        v.archive = "(stdin)";
-        rc = rpt_reader_open_fd(&r, STDIN_FILENO, 0);
-    } else {
-        rc = rpt_reader_open_path(&r, v.archive, 0);
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") != 0) continue;
+        if (stdin_seen++) fe_usage_error("'-' given twice: standard input can be read once");
     }
-    if (rc != RPT_OK) {
-        status = fe_exit_status(rc);
-        fe_warn("%s: %s", v.archive, r ? rpt_reader_error(r) : rpt_strerror(rc));
-        if (v.json)
-            printf("{\"summary\":true,\"status\":\"%s\",\"exit\":%d}\n", status_word(rc), status);
-        rpt_reader_free(r);
-        fe_keys_free(&keys);
-        return status;
+    memset(&t, 0, sizeof t);
+    for (int i = optind; i < argc; i++) {
+        v.archive = argv[i];
+        status = fe_worse(status, verify_one(&v, &keys, &t));
     }
-    if (fe_keys_trust(&keys, r)) exit(FE_EXIT_USAGE);
-
-    memset(&sum, 0, sizeof sum);
-    rc = rpt_reader_verify(r, on_event, &v, &sum);
-    status = fe_exit_status(rc);
-    if (rc == RPT_E_IO || rc == RPT_E_NOMEM || rc == RPT_E_ARG)
-        fe_warn("%s: %s", v.archive, rpt_reader_error(r));
-    if (rpt_reader_info(r, &info) == RPT_OK) tail = info.tail_bytes;
-    if (tail > 0) {
-        /* A crash during an append leaves bytes after the last seal. */
-        if (!v.json)
-            fe_warn("%s: %llu bytes after the last trailer: an incomplete generation "
-                    "(rpt-pack --append cuts it off, unless it holds a seal)", v.archive, (unsigned long long)tail);
-        status = fe_worse(status, FE_EXIT_DAMAGED);
-    }
-    /* said after the summary, where a person reads it last */
+    /* said after the summaries, where a person reads it last */
     status = fe_keys_none(&keys, status, 0);
-
-    if (v.json) {
-        printf("{\"summary\":true,\"records\":%llu,\"ok\":%llu,\"damaged\":%llu,"
-               "\"tampered\":%llu,\"untrusted\":%llu,\"generations\":%llu,"
-               "\"tail_bytes\":%llu,\"trusted_keys\":%zu,\"exit\":%d}\n",
-               (unsigned long long)sum.records, (unsigned long long)sum.ok,
-               (unsigned long long)sum.damaged, (unsigned long long)sum.tampered,
-               (unsigned long long)sum.untrusted, (unsigned long long)sum.generations,
-               (unsigned long long)tail, keys.n, status);
-    } else {
-        if (!v.quiet)
-            printf("%s: %llu records checked: %llu ok, %llu damaged, %llu tampered, "
-                   "%llu untrusted; %llu seal%s\n",
-                   fe_safe(v.archive), (unsigned long long)sum.records, (unsigned long long)sum.ok,
-                   (unsigned long long)sum.damaged, (unsigned long long)sum.tampered,
-                   (unsigned long long)sum.untrusted, (unsigned long long)sum.generations,
-                   sum.generations == 1 ? "" : "s");
-        (void)fe_keys_none(&keys, status, 1);
-    }
-    rpt_reader_free(r);
+    if (argc - optind > 1) print_total(&v, &t, status);
+    if (!v.json) (void)fe_keys_none(&keys, status, 1);
     fe_keys_free(&keys);
     if (fflush(stdout) != 0) {
         fe_warn("cannot write the report: %s", strerror(errno));

@@ -44,7 +44,7 @@ help_shorts() {
     "$RPT_BIN/$1" --help | {
         while IFS= read -r line; do
             if [[ $line =~ ^\ +(-[A-Za-z0-9]), ]]; then
-                echo "${BASH_REMATCH[1]}"
+                printf '%s\n' "${BASH_REMATCH[1]}" # not echo: "-E" is an echo option
             elif [[ $line =~ ^\ +-0\ \.\.\.\ -9 ]]; then
                 printf -- '-%d\n' 0 1 2 3 4 5 6 7 8 9
             fi
@@ -96,6 +96,15 @@ help_shorts() {
     [ "$output" = "$(printf 'b\nout\nsub')" ]
     run bcomp rpt-pack --dict ''
     [[ "$output" == *auto*none* ]]
+    run bcomp rpt-list --sort ''
+    [ "$output" = "$(printf 'issued\nname\nsize')" ]
+    run bcomp rpt-extract --sort s
+    [ "$output" = "size" ]
+    run bcomp rpt-extract --tar ''
+    [ "$output" = "$(printf -- '-\nb\nout\nsub')" ]
+    # rpt-verify takes several archives
+    run bcomp rpt-verify a.rpt ''
+    [ "$output" = "$(printf 'a.rpt\nb\nout\nsub')" ]
 }
 
 @test "bash: record names come from the archive, after any options" {
@@ -113,6 +122,9 @@ help_shorts() {
     run bcomp rpt-extract --public = k.pub a.rpt b/w
     [ "$output" = "b/weather.txt" ]
     run bcomp rpt-list -l a.rpt b/n
+    [ "$output" = "b/narcotics.txt" ]
+    # an option's argument is not taken for the archive
+    run bcomp rpt-list --since 2024 --grep x a.rpt b/n
     [ "$output" = "b/narcotics.txt" ]
     # standard input and a file that is no archive give no names
     run bcomp rpt-extract - ''

@@ -107,7 +107,7 @@ assert s["summary"] and s["records"] == 3 and s["ok"] == 3 and s["exit"] == 0, s
 @test "verify: usage and I/O errors exit 2" {
     run "$VERIFY"
     [ "$status" -eq 2 ]
-    run "$VERIFY" -p k.pub a.rpt a.rpt
+    run "$VERIFY" -p k.pub - -
     [ "$status" -eq 2 ]
     run "$VERIFY" -p k.pub no-such.rpt
     [ "$status" -eq 2 ]
