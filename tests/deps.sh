@@ -34,6 +34,8 @@ if [ "$what" = test ]; then
     need mandoc command -v mandoc
     need man-db command -v man
     need licensecheck command -v licensecheck
+    need libarchive-dev pkg-config --exists libarchive
+    need tar command -v tar
     need libarchive-dev has_header archive.h
     need tar command -v tar
 fi
