@@ -36,6 +36,7 @@ if [ "$what" = test ]; then
     need licensecheck command -v licensecheck
     need libarchive-dev pkg-config --exists libarchive
     need tar command -v tar
+    need strace command -v strace
     need libarchive-dev has_header archive.h
     need tar command -v tar
 fi

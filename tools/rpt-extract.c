@@ -42,6 +42,8 @@ static const char usage_text[] =
     "                     covers\n"
     FE_SELECT_HELP
     "      --no-verify    skip signature and digest checks (says so)\n"
+    "      --sync-each    fsync every file before it takes its name (slow; by\n"
+    "                     default one syncfs() at the end makes it all durable)\n"
     "  -v, --verbose      name each file as it is extracted\n"
     "  -q, --quiet        no notes\n"
     "  -h, --help         show this help;  -V, --version  show the version\n"
@@ -51,6 +53,7 @@ static const char usage_text[] =
     "generation's seal checks, and removed if it does not. Without -p or -P\n"
     "the exit status is 4, as for rpt-verify. When several problems occur the\n"
     "exit status is the most serious, in the order 2, 3, 1, 4.\n"
+    "A -C DIR that does not exist is created, with its parents.\n"
     "\n" FE_EXIT_HELP;
 
 /* A record written under a temporary name (or, with -O or --tar, into
@@ -66,6 +69,8 @@ typedef struct xctx {
     fe_keys keys;
     const char *dir, *archive;
     int to_stdout, force, glob, salvage, no_verify, quiet, verbose;
+    int sync_each;         /* --sync-each: fsync every file before its rename */
+    uint64_t bytes_out;    /* payload bytes written, for the summary */
     fe_select sel;
     const char *tar_path;  /* --tar FILE, or NULL */
     char *tar_tmp;         /* the FILE being written, renamed at the end */
@@ -207,20 +212,26 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
     }
     for (int tries = 0; fd < 0 && tries < 16; tries++) {
         snprintf(tmp, sizeof tmp, ".rpt-%08x.tmp", (unsigned)randombytes_random());
-        fd = openat(cur, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        fd = openat(cur, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST) goto fail;
     }
     if (fd < 0) goto fail;
+    /* until it has its name, an interrupt removes it (it is not kept open
+     * for the holding of a pipe extract: those are forgotten at the end) */
+    fe_temp *temp = keep_tmp ? NULL : fe_temp_add(cur, tmp);
     times[0].tv_sec = 0;
     times[0].tv_nsec = UTIME_OMIT;
     times[1].tv_sec = (time_t)rec->issued;
     times[1].tv_nsec = 0;
-    /* on disk before it takes the final name: a crash leaves the old
-     * file or the whole new one, never a part */
+    /* With --sync-each on disk before it takes the final name, so a crash
+     * leaves the old file or the whole new one. By default the durability
+     * comes from one syncfs() at the end (sync_all), as the archive itself
+     * is the durable copy and a crashed extraction is simply run again. */
     if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
-        fsync(fd) != 0 || close(fd) != 0) {
+        (x->sync_each && fsync(fd) != 0) || close(fd) != 0) {
         e = errno;
         unlinkat(cur, tmp, 0);
+        fe_temp_forget(temp);
         errno = e;
         fd = -1;
         goto fail;
@@ -233,6 +244,7 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
         return 0;
     }
     rc = place_or_say(cur, tmp, comp, rec->name, x->force);
+    fe_temp_forget(temp);
     close(cur);
     free(path);
     if (rc < 0) goto fail_noclose;
@@ -248,8 +260,9 @@ fail_noclose:
     return FE_EXIT_USAGE;
 }
 
-static void announce(xctx *x, const char *name) {
+static void announce(xctx *x, const char *name, uint64_t bytes) {
     x->extracted++;
+    x->bytes_out += bytes;
     if (x->verbose) {
         /* standard output may be carrying the payloads or the tar */
         FILE *f = x->to_stdout || x->tar_path ? stderr : stdout;
@@ -418,7 +431,7 @@ static void emit(xctx *x, const rpt_record *rec, int held_back) {
         problem(x, rc);
         return;
     }
-    if (!held_back) announce(x, rec->name);
+    if (!held_back) announce(x, rec->name, rec->data_len);
 }
 
 /* Copies a held record's bytes from x->held_out to standard output or
@@ -443,7 +456,7 @@ static void release(xctx *x, const held *h) {
     if (x->to_stdout || x->tar_path) {
         if (x->tar_path) tar_header(x, h->rec, h->len);
         copy_held(x, h);
-        announce(x, name);
+        announce(x, name, h->len);
         return;
     }
     int dfd, rc;
@@ -461,7 +474,7 @@ static void release(xctx *x, const held *h) {
     close(dfd);
     free(path);
     if (rc) problem(x, rc);
-    else announce(x, name);
+    else announce(x, name, h->rec->size);
 }
 
 /* A held record its seal does not cover (verdict: the failure, or 0 when
@@ -609,7 +622,10 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
         return;
     }
     left = choose(x, r, want, n, order);
+    fe_progress pg;
+    fe_progress_start(&pg, x->quiet || x->to_stdout, left, 0);
     for (uint64_t k = 0; k < left; k++) {
+        fe_progress_update(&pg, k, x->bytes_out);
         rpt_record rec;
         uint64_t i = order[k];
         /* an untrusted seal is reported through the first read, before
@@ -620,6 +636,7 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
         else refused(x, r, i, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
         if (rc == RPT_E_IO || rc == RPT_E_NOMEM) break;
     }
+    fe_progress_end(&pg);
     free(want);
     free(order);
 }
@@ -706,16 +723,55 @@ static void extract_sequential(xctx *x, rpt_reader *r) {
     free(salvaged);
 }
 
+/* mkdir -p: each missing directory of dir, parents first. */
+static int make_dirs(const char *dir) {
+    char *p = strdup(dir);
+    if (!p) return -1;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    free(p);
+    return rc;
+}
+
 static int open_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && mkdir(dir, 0755) == 0)
+    if (fd < 0 && errno == ENOENT && make_dirs(dir) == 0)
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) fe_die(FE_EXIT_USAGE, "cannot open directory '%s': %s", dir, strerror(errno));
     return fd;
 }
 
+/* One syncfs() makes every extracted file and every rename durable; an
+ * error it reports (Linux 5.8 on) is a write that did not reach the disk. */
+static void sync_all(xctx *x) {
+    if (x->sync_each || x->dirfd < 0 || x->extracted == 0) return;
+    if (syncfs(x->dirfd) != 0) {
+        fe_warn("cannot make the extracted files durable in '%s': %s", x->dir, strerror(errno));
+        problem(x, FE_EXIT_USAGE);
+    }
+}
+
+/* The one-line summary, unless -q or the payloads went to stdout. */
+static void summary(const xctx *x, double started) {
+    if (x->quiet || x->to_stdout || x->extracted == 0) return;
+    char b[32];
+    fe_bytes_human(x->bytes_out, b);
+    fprintf(stderr, "%s: %llu record%s, %s extracted %s '%s' in %.2f s\n", fe_progname,
+            (unsigned long long)x->extracted, x->extracted == 1 ? "" : "s", b,
+            x->tar_path ? "into the tar" : "under", fe_safe(x->tar_path ? x->tar_path : x->dir),
+            fe_clock() - started);
+}
+
 int main(int argc, char **argv) {
-    enum { O_GLOB = 256, O_SALVAGE, O_NO_VERIFY, O_TAR };
+    enum { O_GLOB = 256, O_SALVAGE, O_NO_VERIFY, O_TAR, O_SYNC_EACH };
     static const struct option longopts[] = {
         {"public", required_argument, NULL, 'p'},
         {"pubkey", required_argument, NULL, 'P'},
@@ -726,6 +782,7 @@ int main(int argc, char **argv) {
         {"salvage", no_argument, NULL, O_SALVAGE},
         {"no-verify", no_argument, NULL, O_NO_VERIFY},
         {"tar", required_argument, NULL, O_TAR},
+        {"sync-each", no_argument, NULL, O_SYNC_EACH},
         FE_SELECT_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -751,6 +808,7 @@ int main(int argc, char **argv) {
         case O_GLOB: x.glob = 1; break;
         case O_SALVAGE: x.salvage = 1; break;
         case O_NO_VERIFY: x.no_verify = 1; break;
+        case O_SYNC_EACH: x.sync_each = 1; break;
         case O_TAR: x.tar_path = optarg; break;
         case 'v': x.verbose = 1; break;
         case 'q': x.quiet = 1; break;
@@ -799,10 +857,13 @@ int main(int argc, char **argv) {
         fe_warn("note: --no-verify: signatures and digests are NOT checked");
     if (x.tar_path) open_tar(&x);
 
+    double started = fe_clock();
     if (from_stdin || x.salvage) extract_sequential(&x, r);
     else extract_indexed(&x, r);
+    sync_all(&x);
     /* what verified goes into the tar, whatever else failed */
     if (x.tar) finish_tar(&x);
+    summary(&x, started);
     if (x.extracted == 0 && x.status == 0 && fe_select_filters(&x.sel) && !x.quiet)
         fe_warn("note: no record matches --since, --until and --grep");
 

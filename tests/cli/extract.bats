@@ -251,3 +251,42 @@ PY
     [ "$status" -eq 0 ]
     [[ "$output" != *"NOT covered"* ]]
 }
+
+@test "-C a/b/c creates the missing directories, as mkdir -p" {
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    run "$EXTRACT" -p k.pub -C deep/er/still a.rpt
+    [ "$status" -eq 0 ]
+    cmp b/narcotics.txt deep/er/still/b/narcotics.txt
+}
+
+@test "extract says what it did in one line; -q and -O keep quiet" {
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    run "$EXTRACT" -p k.pub -C out a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 records, "*" extracted under 'out' in "*" s"* ]]
+    run "$EXTRACT" -q -p k.pub -C out2 a.rpt
+    [ -z "$output" ]
+    run "$EXTRACT" -p k.pub -O a.rpt b/weather.txt
+    [[ "$output" != *"extracted under"* ]]
+}
+
+@test "durability: one syncfs at the end by default, an fsync per file with --sync-each" {
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    strace -f -qq -e trace=fsync,fdatasync,syncfs -o t1 "$EXTRACT" -q -p k.pub -C o1 a.rpt
+    [ "$(grep -c '^[0-9]* *fsync(' t1 || true)" -eq 0 ]
+    [ "$(grep -c 'syncfs(' t1)" -eq 1 ]
+    strace -f -qq -e trace=fsync,fdatasync,syncfs -o t2 "$EXTRACT" -q --sync-each -p k.pub -C o2 a.rpt
+    [ "$(grep -c 'fsync(' t2)" -ge 3 ]
+    [ "$(grep -c 'syncfs(' t2 || true)" -eq 0 ]
+    cmp b/court/notice-17.txt o1/b/court/notice-17.txt
+    cmp b/court/notice-17.txt o2/b/court/notice-17.txt
+}
+
+@test "extracted files follow the umask" {
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    (umask 077 && "$EXTRACT" -q -p k.pub -C private a.rpt)
+    [ "$(stat -c %a private/b/weather.txt)" = 600 ]
+    (umask 002 && "$EXTRACT" -q -p k.pub -C shared a.rpt) # a group's shared folder
+    [ "$(stat -c %a shared/b/weather.txt)" = 664 ]
+}
