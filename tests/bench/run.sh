@@ -38,6 +38,7 @@ TARGET_PACK_J1=${TARGET_PACK_J1:-1.0} # rpt-pack -j1 vs tar czf
 TARGET_VERIFY=${TARGET_VERIFY:-2.5}  # rpt-verify vs gzip -t
 TARGET_LIST=${TARGET_LIST:-1.0}      # rpt-list vs unzip -l
 TARGET_EXTRACT=${TARGET_EXTRACT:-1.0} # rpt-extract -O vs unzip -p
+TARGET_EXTRACT_ALL=${TARGET_EXTRACT_ALL:-1.5} # rpt-extract -C (everything) vs tar xzf
 
 mode=compare
 case ${1:-} in
@@ -272,6 +273,9 @@ bench tar-tzf "$RUNS" "$WARMUP" "tar tzf '$R/ref.tar.gz' >/dev/null"
 bench unzip-l "$RUNS" "$WARMUP" "unzip -l '$R/ref.zip' >/dev/null"
 bench unzip-p "$RUNS" "$WARMUP" "unzip -p '$R/ref.zip' '$member' >/dev/null"
 bench tar-xzf-one "$RUNS" "$WARMUP" "tar xzf '$R/ref.tar.gz' -O '$member' >/dev/null"
+# everything into a fresh directory; rm -rf of the last run is in the timing
+# of both sides alike
+bench tar-xzf-all "$RUNS" "$WARMUP" "rm -rf '$out/x-tar' && mkdir '$out/x-tar' && tar xzf '$R/ref.tar.gz' -C '$out/x-tar'"
 bench gzip-t "$RUNS" "$WARMUP" "gzip -t '$R/ref.tar.gz'"
 rss tar-czf "tar czf '$R/ref.tar.gz' $paths"
 rss gzip-t "gzip -t '$R/ref.tar.gz'"
@@ -303,10 +307,12 @@ if [ -z "$rpt_missing" ]; then
     bench rpt-verify "$RUNS" "$WARMUP" "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     bench rpt-list "$RUNS" "$WARMUP" "'$BIN/rpt-list' '$A' >/dev/null"
     bench rpt-extract "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member' >/dev/null"
+    bench rpt-extract-all "$RUNS" "$WARMUP" "rm -rf '$out/x-rpt' && '$BIN/rpt-extract' -q -P '$pub' -C '$out/x-rpt' '$A'"
     rss rpt-pack "'$BIN/rpt-pack' -q -f -s '$out/bench.key' -o '$A' $paths"
     rss rpt-verify "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     rss rpt-list "'$BIN/rpt-list' '$A'"
     rss rpt-extract "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member'"
+    rss rpt-extract-all "rm -rf '$out/x-rpt' && '$BIN/rpt-extract' -q -P '$pub' -C '$out/x-rpt' '$A'"
 else
     rm -f "$A" "$out/A-j1.rpt"
 fi
@@ -331,6 +337,7 @@ table=$(
     row tar-tzf "tar tzf"
     row unzip-l "unzip -l"
     row tar-xzf-one "tar xzf -O, one member"
+    row tar-xzf-all "tar xzf, everything"
     row unzip-p "unzip -p, one member"
     row gzip-t "gzip -t"
     if [ -z "$rpt_missing" ]; then
@@ -339,6 +346,7 @@ table=$(
         row rpt-verify "rpt-verify -q -P KEY"
         row rpt-list "rpt-list"
         row rpt-extract "rpt-extract -P KEY -O, one member"
+        row rpt-extract-all "rpt-extract -P KEY -C DIR, everything"
     fi
 )
 : >"$out/ratios.dat"
@@ -356,6 +364,7 @@ ratios=$(
     r "verify" "$(med rpt-verify)" "$(med gzip-t)" "gzip -t" "$TARGET_VERIFY"
     r "list" "$(med rpt-list)" "$(med unzip-l)" "unzip -l" "$TARGET_LIST"
     r "extract" "$(med rpt-extract)" "$(med unzip-p)" "unzip -p" "$TARGET_EXTRACT"
+    r "extract all" "$(med rpt-extract-all)" "$(med tar-xzf-all)" "tar xzf" "$TARGET_EXTRACT_ALL"
 )
 echo "$table"
 echo
