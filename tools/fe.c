@@ -570,6 +570,24 @@ void fe_hex(FILE *f, const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", p[i]);
 }
 
+/* The one rule of rpt_name_check() that a normalised name breaks, said
+ * plainly: a person fixes one thing at a time. */
+static const char *name_problem(const uint8_t *s, size_t n) {
+    if (n > RPT_NAME_MAX) return "the name is longer than 4096 bytes, the most a record name holds";
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq(s + i, n - i);
+        if (!l) return "the name is not valid UTF-8";
+        if (s[i] < 0x20 || s[i] == 0x7f) return "the name holds a control character";
+        if (s[i] == '\\') return "the name holds a backslash";
+        if (l == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f) return "the name holds a C1 control character";
+        if (l == 3 && s[i] == 0xe2 && ((s[i + 1] == 0x80 && s[i + 2] >= 0xaa && s[i + 2] <= 0xae) ||
+                                       (s[i + 1] == 0x81 && s[i + 2] >= 0xa6 && s[i + 2] <= 0xa9)))
+            return "the name holds a bidirectional control character";
+        i += l;
+    }
+    return "not a valid record name";
+}
+
 char *fe_name_normalise(const char *path, const char **why) {
     size_t n = strlen(path), o = 0;
     char *out;
@@ -611,9 +629,8 @@ char *fe_name_normalise(const char *path, const char **why) {
         return NULL;
     }
     if (rpt_name_check(out, o) != RPT_OK) {
+        *why = name_problem((const uint8_t *)out, o);
         free(out);
-        *why = "not a valid record name (control characters, backslash, "
-               "invalid UTF-8 or too long)";
         return NULL;
     }
     return out;
