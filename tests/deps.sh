@@ -34,6 +34,8 @@ if [ "$what" = test ]; then
     need mandoc command -v mandoc
     need man-db command -v man
     need licensecheck command -v licensecheck
+    # optional for the build; the tests of rpt-pack --from-archive want it
+    need libarchive-dev has_header archive.h
 fi
 if [ "$what" = bench ]; then
     need hyperfine command -v hyperfine

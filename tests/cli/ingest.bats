@@ -274,6 +274,19 @@ M
     [[ "$output" == *"does not start with a 'From ' line"* ]]
 }
 
+# has_libarchive -- whether this rpt-pack was built with libarchive.
+has_libarchive() {
+    ! "$PACK" -s k.sec -o x.rpt --from-archive /dev/null 2>&1 | grep -q "built without libarchive"
+}
+
+@test "--from-archive without libarchive: 'unsupported', exit 2, nothing written" {
+    ! has_libarchive || skip "built with libarchive"
+    run "$PACK" -s k.sec -o a.rpt --from-archive in.tar
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unsupported: built without libarchive"* ]]
+    [ ! -e a.rpt ]
+}
+
 # mk_archive KIND FILE NAME... -- a tar or zip with one short member per NAME.
 mk_archive() {
     python3 - "$@" <<'PY'
@@ -294,6 +307,7 @@ PY
 }
 
 @test "--from-archive: tar and zip members are records, issued at their mtime" {
+    has_libarchive || skip "built without libarchive"
     mk_archive tar in.tar news/a.txt news/b.txt
     "$PACK" -q -s k.sec -o t.rpt --from-archive in.tar
     run names t.rpt
@@ -314,6 +328,7 @@ PY
 }
 
 @test "--from-archive refuses members with unsafe names, or skips them with -k" {
+    has_libarchive || skip "built without libarchive"
     for kind in tar zip; do
         mk_archive $kind evil.$kind ok.txt ../up.txt /abs.txt "ctl$(printf '\033')x.txt"
         run "$PACK" -s k.sec -o e.rpt --from-archive evil.$kind
