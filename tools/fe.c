@@ -202,7 +202,6 @@ static int tty_read_line(const char *prompt, char *buf, size_t cap, size_t *len)
     size_t n = 0;
     int rc = 0;
 
-    if (write(tty_fd, prompt, strlen(prompt)) < 0) return -1;
     if (tcgetattr(tty_fd, &tty_saved) != 0) return -1;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = tty_restore_signal;
@@ -214,6 +213,9 @@ static int tty_read_line(const char *prompt, char *buf, size_t cap, size_t *len)
     t.c_lflag |= ECHONL | ICANON;
     if (tcsetattr(tty_fd, TCSAFLUSH, &t) != 0) rc = -1;
     else tty_changed = 1;
+    /* The prompt comes once echo is off and old input is flushed: what is
+     * typed after it shows is neither echoed nor thrown away. */
+    if (rc == 0 && write(tty_fd, prompt, strlen(prompt)) < 0) rc = -1;
     while (rc == 0) {
         char c;
         ssize_t got = read(tty_fd, &c, 1);
