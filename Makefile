@@ -72,6 +72,14 @@ MAN1 := $(sort $(wildcard man/*.1))
 MAN3 := $(sort $(wildcard man/*.3))
 MAN5 := $(sort $(wildcard man/*.5))
 
+# libarchive is optional: with it rpt-pack reads tar and zip members
+# (--from-archive); without it that option says so and exits 2.
+HAVE_LIBARCHIVE = $(shell $(PKG_CONFIG) --exists libarchive && echo 1)
+ARCHIVE_CFLAGS = $(if $(HAVE_LIBARCHIVE),-DRPT_HAVE_LIBARCHIVE $(shell $(PKG_CONFIG) --cflags libarchive))
+ARCHIVE_LIBS = $(if $(HAVE_LIBARCHIVE),$(shell $(PKG_CONFIG) --libs libarchive))
+$(FE_OBJ): RPT_CPPFLAGS += $(ARCHIVE_CFLAGS)
+$(TOOLS) $(B)/tests/test_detect: LIBS += $(ARCHIVE_LIBS)
+
 .PHONY: all lib tools pc test test-unit test-cli test-asan test-vectors test-fault \
         test-install test-abi abi-baseline test-python test-licence bench demo install \
         uninstall clean fuzz
@@ -122,6 +130,11 @@ $(B)/bin/%: tools/%.c $(FE_OBJ) $(B)/lib/libarchive_rpt.a
 $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+# rpt-pack's content detection (tools/detect.c) tested on its own.
+$(B)/tests/test_detect: tests/unit/test_detect.c tests/unit/testlib.h $(FE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(COMPILE) -Itests/unit -Itools $(LDFLAGS) -o $@ $< $(FE_OBJ) $(LIB_OBJ) $(LIBS)
 
 $(B)/tests/%: tests/tools/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

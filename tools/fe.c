@@ -204,7 +204,6 @@ static int tty_read_line(const char *prompt, char *buf, size_t cap, size_t *len)
     size_t n = 0;
     int rc = 0;
 
-    if (write(tty_fd, prompt, strlen(prompt)) < 0) return -1;
     if (tcgetattr(tty_fd, &tty_saved) != 0) return -1;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = tty_restore_signal;
@@ -216,6 +215,9 @@ static int tty_read_line(const char *prompt, char *buf, size_t cap, size_t *len)
     t.c_lflag |= ECHONL | ICANON;
     if (tcsetattr(tty_fd, TCSAFLUSH, &t) != 0) rc = -1;
     else tty_changed = 1;
+    /* The prompt comes once echo is off and old input is flushed: what is
+     * typed after it shows is neither echoed nor thrown away. */
+    if (rc == 0 && write(tty_fd, prompt, strlen(prompt)) < 0) rc = -1;
     while (rc == 0) {
         char c;
         ssize_t got = read(tty_fd, &c, 1);
@@ -572,6 +574,24 @@ void fe_hex(FILE *f, const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", p[i]);
 }
 
+/* The one rule of rpt_name_check() that a normalised name breaks, said
+ * plainly: a person fixes one thing at a time. */
+static const char *name_problem(const uint8_t *s, size_t n) {
+    if (n > RPT_NAME_MAX) return "the name is longer than 4096 bytes, the most a record name holds";
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_seq(s + i, n - i);
+        if (!l) return "the name is not valid UTF-8";
+        if (s[i] < 0x20 || s[i] == 0x7f) return "the name holds a control character";
+        if (s[i] == '\\') return "the name holds a backslash";
+        if (l == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f) return "the name holds a C1 control character";
+        if (l == 3 && s[i] == 0xe2 && ((s[i + 1] == 0x80 && s[i + 2] >= 0xaa && s[i + 2] <= 0xae) ||
+                                       (s[i + 1] == 0x81 && s[i + 2] >= 0xa6 && s[i + 2] <= 0xa9)))
+            return "the name holds a bidirectional control character";
+        i += l;
+    }
+    return "not a valid record name";
+}
+
 char *fe_name_normalise(const char *path, const char **why) {
     size_t n = strlen(path), o = 0;
     char *out;
@@ -613,9 +633,8 @@ char *fe_name_normalise(const char *path, const char **why) {
         return NULL;
     }
     if (rpt_name_check(out, o) != RPT_OK) {
+        *why = name_problem((const uint8_t *)out, o);
         free(out);
-        *why = "not a valid record name (control characters, backslash, "
-               "invalid UTF-8 or too long)";
         return NULL;
     }
     return out;

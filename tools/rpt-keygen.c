@@ -81,11 +81,18 @@ int main(int argc, char **argv) {
             fe_die(FE_EXIT_USAGE, "empty passphrase; use -W for a key without one");
         }
     }
+    /* scrypt takes seconds: a terminal is told it runs, as minisign does */
+    int say = !unencrypted && !quiet && isatty(STDERR_FILENO);
+    if (say) {
+        fprintf(stderr, "%s: deriving the key...", fe_progname);
+        fflush(stderr);
+    }
     rc = rpt_seckey_generate(&sk);
     if (rc == RPT_OK)
         rc = rpt_seckey_save(sk, pub_path, sec_path, unencrypted ? NULL : pw.p,
                              pw.len, comment, force, err, sizeof err);
     fe_pass_free(&pw);
+    if (say) fputs(rc == RPT_OK ? " done\n" : "\n", stderr);
     if (rc != RPT_OK) {
         rpt_seckey_free(sk);
         if (rc == RPT_E_EXISTS)

@@ -1,17 +1,29 @@
-/* rpt-pack -- packs files (or standard input) into a signed rpt archive,
- * one record per bulletin, or appends a new sealed generation. */
+/* rpt-pack -- packs files, mail, manifests and tar or zip members (or
+ * standard input) into a signed rpt archive, one record per bulletin, or
+ * appends a new sealed generation. */
+#include "archive_in.h"
+#include "detect.h"
 #include "fe.h"
+#include "manifest.h"
+#include "mbox.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* --keep-going skipped inputs, and the archive holds all the others (5
+ * is FE_EXIT_BUSY, another appender). */
+#define PACK_EXIT_SKIPPED 6
 
 static const char usage_text[] =
     "Usage: rpt-pack -s SECFILE -o ARCHIVE [options] PATH...\n"
@@ -26,20 +38,47 @@ static const char usage_text[] =
     "                         the key of -s are always trusted, any other is\n"
     "                         refused (exit 4)\n"
     "  -P, --pubkey KEY       the same with a base64 public key\n"
+    "  -c, --comment TEXT     the signer key's comment in the archive (default:\n"
+    "                         the secret key file's untrusted comment)\n"
+    "\n"
+    "Inputs:\n"
+    "  -C, --directory DIR    read PATHs and -T lists' paths inside DIR, as tar\n"
+    "                         does; names are the paths as given\n"
     "      --wait[=SECONDS]   with --append: wait while another process appends\n"
     "                         (default: refuse at once with exit 5; no SECONDS:\n"
     "                         wait as long as it takes)\n"
     "  -T, --files-from FILE  read more paths from FILE, one a line ('-': stdin)\n"
     "      --stdin-name NAME  pack standard input as one record called NAME\n"
+    "      --manifest FILE    pack the records a manifest lists: CSV with a header\n"
+    "                         or JSON Lines, with path, name, issued, title,\n"
+    "                         source, media_type and meta.KEY (repeatable)\n"
+    "      --mbox FILE        a record per message of an mbox file, named\n"
+    "                         BASENAME/000001, BASENAME/000002, ... (repeatable)\n"
+    "      --from-archive FILE  a record per member of a tar or zip file ('-':\n"
+    "                         stdin), issued at its mtime (repeatable)\n"
+    "      --exclude GLOB     skip files and directories that match (repeatable)\n"
+    "      --include GLOB     pack only files that match one (repeatable); a GLOB\n"
+    "                         with no '/' matches the base name, else the path\n"
     "      --follow           follow symbolic links (default: skip them)\n"
+    "  -k, --keep-going       skip an input that cannot be a record, say why in\n"
+    "                         one line, pack the rest and exit 5\n"
+    "\n"
+    "Metadata (an option here wins over a manifest, which wins over detection):\n"
+    "      --detect MODE      auto (default): mail when the file starts with mail\n"
+    "                         headers (Date, Subject, From, Message-ID), else text\n"
+    "                         (first non-empty line as title); mail; text; none\n"
+    "      --issued-from-name FORMAT  issued from the start of each file's base\n"
+    "                         name, read by strptime FORMAT (%Y-%m-%d, %Y), UTC\n"
     "      --issued TIME      issued time of every record: ISO 8601 or @SECONDS\n"
-    "                         (default: each file's mtime)\n"
-    "      --title TEXT       title (default: first non-empty line of text)\n"
+    "                         (default: detected, else each file's mtime)\n"
+    "      --title TEXT       title (default: detected)\n"
     "      --no-title         store no title\n"
-    "      --source TEXT      source of the bulletins\n"
-    "      --media-type TYPE  media type (default: text/plain; charset=utf-8 for\n"
-    "                         UTF-8 text, application/octet-stream otherwise)\n"
+    "      --source TEXT      source of the bulletins (default: a mail's From)\n"
+    "      --media-type TYPE  media type (default: message/rfc822 for mail,\n"
+    "                         text/plain; charset=utf-8 for UTF-8 text,\n"
+    "                         application/octet-stream otherwise)\n"
     "      --meta KEY=VALUE   extra metadata, repeatable\n"
+    "\n"
     "  -0 ... -9              deflate level (default 6: as small as 9 on bulletins, faster)\n"
     "      --dict auto|none|FILE  preset dictionary (default auto: trained from\n"
     "                         the inputs when there are at least 8 and 64 KiB);\n"
@@ -47,7 +86,8 @@ static const char usage_text[] =
     "                         dictionaries unused\n"
     "  -j, --threads N        worker threads (default: one per core); the\n"
     "                         output is the same for every N\n"
-    "      --passphrase-file FILE  passphrase of an encrypted secret key\n"
+    "      --passphrase-file FILE  passphrase of an encrypted secret key (else\n"
+    "                         asked on the terminal, three tries)\n"
     "  -v, --verbose          name each record as it is packed\n"
     "  -q, --quiet            no progress, no summary\n"
     "  -h, --help             show this help;  -V, --version  show the version\n"
@@ -57,13 +97,14 @@ static const char usage_text[] =
     "\n"
     "SOURCE_DATE_EPOCH sets the creation time and makes the archive id a\n"
     "function of the key, that time and the inputs: same inputs, same bytes.\n"
-    "\n" FE_EXIT_HELP "5 another process is appending to the archive (see --wait).\n";
+    "\n" FE_EXIT_HELP
+    "5 (rpt-pack only) another process is appending to the archive (see --wait);\n"
+    "6 (rpt-pack only) the archive was written, but --keep-going skipped inputs.\n";
 
 /* Deflate level 6 by default. On bulletins of a few kilobytes with a
  * trained dictionary, level 9 saved 0.1% of the bytes and took a third
  * more time on ../shared/corpus; below 6 the archive grows by 1% a level. */
 #define DEFAULT_LEVEL 6
-#define TITLE_MAX 200
 #define DICT_MIN_RECORDS 8
 #define DICT_MIN_BYTES (64u * 1024)
 #define DICT_SAMPLE_FILES 400
@@ -71,14 +112,22 @@ static const char usage_text[] =
 #define DICT_GROUP_MIN_BYTES (256u * 1024)
 #define DICT_GROUPS_MAX 4
 #define DICT_GROUPS_SEEN 64
+/* minisign's own comment for every secret key: it says nothing of the key */
+#define MINISIGN_SEC_COMMENT "minisign encrypted secret key"
 
 typedef struct input {
     char *name;  /* normalised record name */
-    char *path;  /* file to read; NULL: standard input */
-    char *given; /* as the user wrote it, for messages */
+    char *path;  /* file to read; NULL: in memory or standard input */
+    char *given; /* where it came from, as the user wrote it, for messages */
     uint64_t size;
     int64_t mtime;
     int dict; /* the dictionary of its section, or -1: try each */
+    const uint8_t *mem; /* in memory: an mbox message or an archive member */
+    int mboxrd;         /* mem is an mbox message with ">From " quoting */
+    uint8_t *owned;     /* what mem points to, when this input owns it */
+    manifest_row *row;  /* metadata from a manifest, or NULL */
+    int have_row_issued;
+    int64_t row_issued;
 } input;
 
 typedef struct dirid {
@@ -86,43 +135,119 @@ typedef struct dirid {
     ino_t ino;
 } dirid;
 
+typedef struct strlist {
+    const char **v;
+    size_t n;
+} strlist;
+
+typedef struct mapping {
+    void *p;
+    size_t len;
+} mapping;
+
 typedef struct pack {
     /* options */
-    const char *sec_path, *out_path, *pass_file, *stdin_name, *dict_opt;
-    const char *title, *source, *media_type;
-    int force, append, follow, no_title, level, quiet, verbose, have_issued;
+    const char *sec_path, *out_path, *pass_file, *stdin_name, *dict_opt, *dir, *comment;
+    const char *title, *source, *media_type, *name_format;
+    int force, append, follow, no_title, level, quiet, verbose, have_issued, keep_going;
     int lock_wait; /* --wait: seconds, -1 for as long as it takes */
+    detect_mode detect;
     unsigned threads;
-    int64_t issued;
+    int64_t issued, epoch;
     rpt_meta *meta;
     size_t n_meta;
+    strlist excludes, includes, lists, manifests, mboxes, archives;
     fe_keys sealers; /* -p/-P: whose earlier seals an append builds on */
     /* inputs */
     input *in;
     size_t n, cap;
-    int bad; /* an input was refused: report them all, then stop */
+    int bad;        /* an input was refused: report them all, then stop */
+    size_t skipped; /* --keep-going: inputs left out */
     dirid *stack;
     size_t depth, stack_cap;
     uint8_t *stdin_data;
     size_t stdin_len;
+    manifest *manifests_read;
+    mapping *maps;
+    size_t n_maps;
 } pack;
+
+/* ---------------------------------------------------------------- problems */
+
+/* An input that cannot be a record: with --keep-going it is skipped with
+ * one line, otherwise every such input is said and nothing is written. */
+static void refuse(pack *pk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(pack *pk, const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (pk->keep_going) {
+        fe_warn("skipped %s", msg);
+        pk->skipped++;
+    } else {
+        fe_warn("%s", msg);
+        pk->bad = 1;
+    }
+}
+
+static void strlist_add(strlist *l, const char *s) {
+    const char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
+    v[l->n++] = s;
+    l->v = v;
+}
+
+static char *join_path(const char *dir, const char *rel) {
+    size_t a = strlen(dir);
+    int slash = a > 0 && dir[a - 1] == '/';
+    char *p = malloc(a + strlen(rel) + 2);
+    if (!p) fe_die(FE_EXIT_USAGE, "out of memory");
+    sprintf(p, "%s%s%s", dir, slash ? "" : "/", rel);
+    return p;
+}
+
+static char *xstrdup(const char *s) {
+    char *p = strdup(s);
+    if (!p) fe_die(FE_EXIT_USAGE, "out of memory");
+    return p;
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* ---------------------------------------------------------------- filters */
+
+/* A GLOB with no '/' matches the base name, as in rsync; one with a '/'
+ * matches the whole path or any tail of it that starts after a '/'. */
+static int glob_matches(const char *glob, const char *path) {
+    if (!strchr(glob, '/')) return fnmatch(glob, base_name(path), 0) == 0;
+    for (const char *p = path; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+        if (fnmatch(glob, p, FNM_PATHNAME) == 0) return 1;
+    return 0;
+}
+
+static int excluded(const pack *pk, const char *path) {
+    for (size_t i = 0; i < pk->excludes.n; i++)
+        if (glob_matches(pk->excludes.v[i], path)) return 1;
+    return 0;
+}
+
+/* --include names the files to pack; directories are always walked. */
+static int included(const pack *pk, const char *path) {
+    if (pk->includes.n == 0) return 1;
+    for (size_t i = 0; i < pk->includes.n; i++)
+        if (glob_matches(pk->includes.v[i], path)) return 1;
+    return 0;
+}
 
 /* ---------------------------------------------------------------- inputs */
 
-static void add_input(pack *pk, const char *path, const struct stat *st) {
-    const char *why = NULL;
-    char *name = fe_name_normalise(path, &why);
+static input *push_input(pack *pk, char *name, uint64_t size, int64_t mtime) {
     input *e;
-    if (!name) {
-        fe_warn("'%s': %s", path, why);
-        pk->bad = 1;
-        return;
-    }
-    if ((uint64_t)st->st_size > RPT_PAYLOAD_MAX) {
-        fe_warn("'%s' is %llu bytes; a record holds at most %u bytes", path,
-                (unsigned long long)st->st_size, RPT_PAYLOAD_MAX);
-        pk->bad = 1;
-    }
     if (pk->n == pk->cap) {
         size_t cap = pk->cap ? pk->cap * 2 : 64;
         input *v = realloc(pk->in, cap * sizeof *v);
@@ -131,13 +256,41 @@ static void add_input(pack *pk, const char *path, const struct stat *st) {
         pk->cap = cap;
     }
     e = &pk->in[pk->n++];
+    memset(e, 0, sizeof *e);
     e->name = name;
-    e->path = strdup(path);
-    e->given = e->path;
-    e->size = (uint64_t)st->st_size;
-    e->mtime = (int64_t)st->st_mtime;
+    e->size = size;
+    e->mtime = mtime;
     e->dict = -1;
-    if (!e->path) fe_die(FE_EXIT_USAGE, "out of memory");
+    return e;
+}
+
+/* A file that can be a record: a name, at most the record limit, and
+ * readable now (checked here, so that every problem is said up front). */
+static void add_file(pack *pk, const char *rel, const char *fs, const struct stat *st) {
+    const char *why = NULL;
+    char *name;
+    int fd;
+    if (!included(pk, rel)) return;
+    if (!(name = fe_name_normalise(rel, &why))) {
+        refuse(pk, "'%s': %s", rel, why);
+        return;
+    }
+    if ((uint64_t)st->st_size > RPT_PAYLOAD_MAX) {
+        refuse(pk, "'%s': %llu bytes; a record holds at most %u bytes", rel,
+               (unsigned long long)st->st_size, RPT_PAYLOAD_MAX);
+        free(name);
+        return;
+    }
+    fd = open(fs, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (pk->follow ? 0 : O_NOFOLLOW));
+    if (fd < 0) {
+        refuse(pk, "'%s': cannot read it: %s", rel, strerror(errno));
+        free(name);
+        return;
+    }
+    close(fd);
+    input *e = push_input(pk, name, (uint64_t)st->st_size, (int64_t)st->st_mtime);
+    e->path = xstrdup(fs);
+    e->given = xstrdup(rel);
 }
 
 static int skip_dots(const struct dirent *d) {
@@ -149,21 +302,20 @@ static int byte_order(const struct dirent **a, const struct dirent **b) {
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static void add_path(pack *pk, const char *path);
+static void add_path(pack *pk, const char *rel);
 
-static void walk_dir(pack *pk, const char *path, const struct stat *st) {
+static void walk_dir(pack *pk, const char *rel, const char *fs, const struct stat *st) {
     struct dirent **list;
     int n;
     for (size_t i = 0; i < pk->depth; i++) {
         if (pk->stack[i].dev == st->st_dev && pk->stack[i].ino == st->st_ino) {
-            fe_warn("'%s': directory loop through a symbolic link, skipped", path);
+            fe_warn("'%s': directory loop through a symbolic link, skipped", rel);
             return;
         }
     }
-    n = scandir(path, &list, skip_dots, byte_order);
+    n = scandir(fs, &list, skip_dots, byte_order);
     if (n < 0) {
-        fe_warn("cannot read directory '%s': %s", path, strerror(errno));
-        pk->bad = 1;
+        refuse(pk, "'%s': cannot read the directory: %s", rel, strerror(errno));
         return;
     }
     if (pk->depth == pk->stack_cap) {
@@ -177,11 +329,7 @@ static void walk_dir(pack *pk, const char *path, const struct stat *st) {
     pk->stack[pk->depth].ino = st->st_ino;
     pk->depth++;
     for (int i = 0; i < n; i++) {
-        size_t len = strlen(path);
-        int slash = len > 0 && path[len - 1] == '/';
-        char *child = malloc(len + strlen(list[i]->d_name) + 2);
-        if (!child) fe_die(FE_EXIT_USAGE, "out of memory");
-        sprintf(child, "%s%s%s", path, slash ? "" : "/", list[i]->d_name);
+        char *child = join_path(rel, list[i]->d_name);
         add_path(pk, child);
         free(child);
         free(list[i]);
@@ -190,28 +338,61 @@ static void walk_dir(pack *pk, const char *path, const struct stat *st) {
     pk->depth--;
 }
 
-static void add_path(pack *pk, const char *path) {
+static void add_path(pack *pk, const char *rel) {
     struct stat st;
-    if (lstat(path, &st) != 0) {
-        fe_warn("cannot read '%s': %s", path, strerror(errno));
-        pk->bad = 1;
-        return;
+    char *fs = pk->dir ? join_path(pk->dir, rel) : xstrdup(rel);
+    if (excluded(pk, rel)) goto out;
+    if (lstat(fs, &st) != 0) {
+        refuse(pk, "'%s': cannot read it: %s", rel, strerror(errno));
+        goto out;
     }
     if (S_ISLNK(st.st_mode)) {
         if (!pk->follow) {
             if (!pk->quiet)
-                fe_warn("note: skipping symbolic link '%s' (--follow packs its target)", path);
-            return;
+                fe_warn("note: skipping symbolic link '%s' (--follow packs its target)", rel);
+            goto out;
         }
-        if (stat(path, &st) != 0) {
-            fe_warn("cannot follow '%s': %s", path, strerror(errno));
-            pk->bad = 1;
-            return;
+        if (stat(fs, &st) != 0) {
+            refuse(pk, "'%s': cannot follow it: %s", rel, strerror(errno));
+            goto out;
         }
     }
-    if (S_ISDIR(st.st_mode)) walk_dir(pk, path, &st);
-    else if (S_ISREG(st.st_mode)) add_input(pk, path, &st);
-    else if (!pk->quiet) fe_warn("note: skipping '%s': not a regular file", path);
+    if (S_ISDIR(st.st_mode)) walk_dir(pk, rel, fs, &st);
+    else if (S_ISREG(st.st_mode)) add_file(pk, rel, fs, &st);
+    else if (!pk->quiet) fe_warn("note: skipping '%s': not a regular file", rel);
+out:
+    free(fs);
+}
+
+/* A path that leads out of where names start cannot give names; say so
+ * once for it, with the -C that packs it, rather than once per file. */
+static int outside(const char *path, char *advice, size_t cap) {
+    size_t n = strlen(path);
+    int abs = path[0] == '/', dots = 0;
+    for (const char *p = path; *p;) {
+        size_t len = strcspn(p, "/");
+        dots |= len == 2 && p[0] == '.' && p[1] == '.';
+        p += len;
+        while (*p == '/') p++;
+    }
+    if (!abs && !dots) return 0;
+    while (n > 1 && path[n - 1] == '/') n--;
+    const char *slash = memrchr(path, '/', n);
+    const char *base = slash ? slash + 1 : path;
+    size_t dl = slash == path ? 1 : slash ? (size_t)(slash - path) : 0;
+    if (!slash || (size_t)(path + n - base) == 0 || (path + n - base == 2 && base[0] == '.' && base[1] == '.'))
+        snprintf(advice, cap, "use -C DIR to pack from inside another directory");
+    else
+        snprintf(advice, cap, "use -C %.*s %.*s", (int)dl, path, (int)(path + n - base), base);
+    return abs ? 1 : 2;
+}
+
+static void add_operand(pack *pk, const char *path) {
+    char advice[4200];
+    int o = outside(path, advice, sizeof advice);
+    if (o == 1) refuse(pk, "'%s' is an absolute path (leading '/'), and record names are relative; %s", path, advice);
+    else if (o == 2) refuse(pk, "'%s' holds a '..' component, which no record name may; %s", path, advice);
+    else add_path(pk, path);
 }
 
 static void add_list_file(pack *pk, const char *file) {
@@ -223,11 +404,203 @@ static void add_list_file(pack *pk, const char *file) {
     while ((len = getline(&line, &cap, f)) >= 0) {
         if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
         if (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
-        if (len > 0) add_path(pk, line);
+        if (len > 0) add_operand(pk, line);
     }
     if (ferror(f)) fe_die(FE_EXIT_USAGE, "cannot read '%s': %s", file, strerror(errno));
     free(line);
     if (f != stdin) fclose(f);
+}
+
+static void check_text(const char *what, size_t line, const char *field, const char *v) {
+    if (v && strlen(v) > RPT_TEXT_MAX)
+        fe_die(FE_EXIT_USAGE, "%s line %zu: the %s is longer than %d bytes", what, line, field,
+               RPT_TEXT_MAX);
+}
+
+/* Rows whose file cannot be a record are refused (or skipped); a row
+ * that is itself wrong stops the pack, as a malformed manifest does. */
+static void add_manifest_row(pack *pk, const char *file, const char *dir, manifest_row *r) {
+    const char *why;
+    struct stat st;
+    int64_t issued = 0;
+    char *name, *fs;
+    if (r->issued && fe_time_parse(r->issued, &issued) != 0)
+        fe_die(FE_EXIT_USAGE, "manifest '%s' line %zu: issued '%s' is not ISO 8601 "
+               "(2026-03-02, 2026-03-02T09:00:00Z) or @SECONDS", file, r->line, r->issued);
+    check_text(file, r->line, "title", r->title);
+    check_text(file, r->line, "source", r->source);
+    check_text(file, r->line, "media_type", r->media_type);
+    if (!(name = fe_name_normalise(r->name ? r->name : r->path, &why))) {
+        refuse(pk, "manifest '%s' line %zu: '%s': %s%s", file, r->line, r->name ? r->name : r->path,
+               why, r->name ? "" : " (a \"name\" gives the record another)");
+        return;
+    }
+    fs = r->path[0] == '/' ? xstrdup(r->path) : join_path(dir, r->path);
+    const char *problem = stat(fs, &st) != 0 ? strerror(errno)
+                          : !S_ISREG(st.st_mode) ? "not a regular file"
+                          : access(fs, R_OK) != 0 ? strerror(errno) : NULL;
+    if (problem) {
+        refuse(pk, "manifest '%s' line %zu: '%s': %s", file, r->line, r->path, problem);
+        free(name);
+        free(fs);
+        return;
+    }
+    if ((uint64_t)st.st_size > RPT_PAYLOAD_MAX) {
+        refuse(pk, "manifest '%s' line %zu: '%s': %llu bytes; a record holds at most %u bytes", file,
+               r->line, r->path, (unsigned long long)st.st_size, RPT_PAYLOAD_MAX);
+        free(name);
+        free(fs);
+        return;
+    }
+    input *e = push_input(pk, name, (uint64_t)st.st_size, (int64_t)st.st_mtime);
+    char given[512];
+    snprintf(given, sizeof given, "%s line %zu", file, r->line);
+    e->path = fs;
+    e->given = xstrdup(given);
+    e->row = r;
+    e->have_row_issued = r->issued != NULL;
+    e->row_issued = issued;
+}
+
+static void add_manifest(pack *pk, manifest *m, const char *file) {
+    char err[1024];
+    if (manifest_load(file, m, err, sizeof err) != 0)
+        fe_die(FE_EXIT_USAGE, "manifest '%s': %s", file, err);
+    char *dir = xstrdup(strcmp(file, "-") == 0 ? "." : file);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[slash == dir] = '\0';
+    else strcpy(dir, ".");
+    for (size_t i = 0; i < m->n; i++) add_manifest_row(pk, file, dir, &m->rows[i]);
+    free(dir);
+}
+
+/* Each message of an mbox file is a record named BASENAME/NNNNNN, from
+ * 000001 in the file's order. */
+static void add_mbox(pack *pk, const char *file) {
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    const char *why = NULL;
+    mbox_msg *msgs;
+    size_t count;
+    char *prefix;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        refuse(pk, "mbox '%s': %s", file, strerror(errno));
+        if (fd >= 0) close(fd);
+        return;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+        refuse(pk, "mbox '%s': %s", file, st.st_size == 0 ? "empty" : "not a regular file");
+        close(fd);
+        return;
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        refuse(pk, "mbox '%s': %s", file, strerror(errno));
+        return;
+    }
+    mapping *mv = realloc(pk->maps, (pk->n_maps + 1) * sizeof *mv);
+    if (!mv) fe_die(FE_EXIT_USAGE, "out of memory");
+    pk->maps = mv;
+    mv[pk->n_maps++] = (mapping){map, (size_t)st.st_size};
+    if (!(count = mbox_split(map, (size_t)st.st_size, &msgs, &why))) {
+        refuse(pk, "mbox '%s': %s", file, why);
+        return;
+    }
+    if (!(prefix = fe_name_normalise(base_name(file), &why))) {
+        refuse(pk, "mbox '%s': %s", file, why);
+        free(msgs);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char *name = malloc(strlen(prefix) + 32), given[600];
+        if (!name) fe_die(FE_EXIT_USAGE, "out of memory");
+        sprintf(name, "%s/%06zu", prefix, i + 1);
+        snprintf(given, sizeof given, "message %zu of '%s'", i + 1, file);
+        if (msgs[i].len > RPT_PAYLOAD_MAX) {
+            refuse(pk, "%s: %zu bytes; a record holds at most %u bytes", given, msgs[i].len, RPT_PAYLOAD_MAX);
+            free(name);
+            continue;
+        }
+        input *e = push_input(pk, name, msgs[i].len, msgs[i].have_date ? msgs[i].date : (int64_t)st.st_mtime);
+        e->mem = (const uint8_t *)map + msgs[i].off;
+        e->mboxrd = 1;
+        e->given = xstrdup(given);
+    }
+    free(prefix);
+    free(msgs);
+}
+
+typedef struct archive_ctx {
+    pack *pk;
+    const char *file;
+    int64_t fallback_mtime;
+} archive_ctx;
+
+/* A member is a record under its own name, if that name is safe. */
+static void add_member(void *arg, archive_member *m) {
+    archive_ctx *a = arg;
+    pack *pk = a->pk;
+    const char *why;
+    char *name;
+    if (!m->regular) {
+        if (!pk->quiet) fe_warn("note: skipping member '%s' of '%s': not a regular file", m->name, a->file);
+        return;
+    }
+    if (excluded(pk, m->name) || !included(pk, m->name)) return;
+    if (!(name = fe_name_normalise(m->name, &why))) {
+        refuse(pk, "member '%s' of '%s': %s", m->name, a->file, why);
+        return;
+    }
+    if (m->too_big) {
+        refuse(pk, "member '%s' of '%s': over %u bytes, the most a record holds", m->name, a->file,
+               RPT_PAYLOAD_MAX);
+        free(name);
+        return;
+    }
+    char given[600];
+    snprintf(given, sizeof given, "member '%s' of '%s'", m->name, a->file);
+    input *e = push_input(pk, name, m->len, m->have_mtime ? m->mtime : a->fallback_mtime);
+    e->owned = m->data;
+    e->mem = m->data ? m->data : (const uint8_t *)"";
+    m->data = NULL;
+    e->given = xstrdup(given);
+}
+
+static void add_archive(pack *pk, const char *file) {
+    char err[1024];
+    struct stat st;
+    archive_ctx a = {pk, file, pk->epoch};
+    if (strcmp(file, "-") != 0 && stat(file, &st) == 0) a.fallback_mtime = (int64_t)st.st_mtime;
+    if (archive_in_read(file, RPT_PAYLOAD_MAX, add_member, &a, err, sizeof err) != 0)
+        fe_die(FE_EXIT_USAGE, "cannot read archive '%s': %s", file, err);
+}
+
+static void add_stdin(pack *pk) {
+    struct stat st;
+    const char *why;
+    char *name = fe_name_normalise(pk->stdin_name, &why);
+    int rc;
+    if (!name) fe_usage_error("--stdin-name '%s': %s", pk->stdin_name, why);
+    rc = fe_read_fd(STDIN_FILENO, RPT_PAYLOAD_MAX, &pk->stdin_data, &pk->stdin_len);
+    if (rc == -2) fe_die(FE_EXIT_USAGE, "standard input is over %u bytes, the most a record holds", RPT_PAYLOAD_MAX);
+    if (rc) fe_die(FE_EXIT_USAGE, "cannot read standard input: %s", strerror(errno));
+    memset(&st, 0, sizeof st);
+    if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)) st.st_mtime = (time_t)pk->epoch;
+    input *e = push_input(pk, name, pk->stdin_len, (int64_t)st.st_mtime);
+    e->mem = pk->stdin_data;
+    e->given = xstrdup("standard input");
+}
+
+static void gather(pack *pk, int argc, char **argv) {
+    for (int i = 0; i < argc; i++) add_operand(pk, argv[i]);
+    for (size_t i = 0; i < pk->lists.n; i++) add_list_file(pk, pk->lists.v[i]);
+    pk->manifests_read = calloc(pk->manifests.n + 1, sizeof *pk->manifests_read);
+    if (!pk->manifests_read) fe_die(FE_EXIT_USAGE, "out of memory");
+    for (size_t i = 0; i < pk->manifests.n; i++) add_manifest(pk, &pk->manifests_read[i], pk->manifests.v[i]);
+    for (size_t i = 0; i < pk->mboxes.n; i++) add_mbox(pk, pk->mboxes.v[i]);
+    for (size_t i = 0; i < pk->archives.n; i++) add_archive(pk, pk->archives.v[i]);
+    if (pk->stdin_name) add_stdin(pk);
 }
 
 static int by_name(const void *a, const void *b) {
@@ -253,35 +626,7 @@ static void check_duplicates(pack *pk) {
     free(order);
 }
 
-/* ---------------------------------------------------------------- metadata */
-
-/* The first non-empty line of UTF-8 text, trimmed, at most TITLE_MAX bytes
- * cut at a character boundary; "" for anything that is not text. */
-static void guess_title(const uint8_t *p, size_t n, char out[TITLE_MAX + 1]) {
-    size_t i = 0;
-    out[0] = '\0';
-    if (!fe_utf8_text(p, n)) return;
-    if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) i = 3; /* BOM */
-    while (i < n) {
-        size_t s = i, e, len;
-        while (i < n && p[i] != '\n') i++;
-        e = i++;
-        while (s < e && (p[s] == ' ' || p[s] == '\t' || p[s] == '\r' || p[s] == '\f' || p[s] == '\v')) s++;
-        while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r' || p[e - 1] == '\f' || p[e - 1] == '\v')) e--;
-        if (e == s) continue;
-        len = e - s;
-        if (len > TITLE_MAX) {
-            len = TITLE_MAX;
-            while (len > 0 && (p[s + len] & 0xc0) == 0x80) len--;
-        }
-        for (size_t k = 0; k < len; k++) {
-            uint8_t c = p[s + k];
-            out[k] = (char)(c < 0x20 || c == 0x7f ? ' ' : c);
-        }
-        out[len] = '\0';
-        return;
-    }
-}
+/* ---------------------------------------------------------------- options */
 
 static void parse_meta(pack *pk, const char *arg) {
     const char *eq = strchr(arg, '=');
@@ -310,42 +655,50 @@ static void check_text_opt(const char *opt, const char *v) {
         fe_usage_error("%s must be UTF-8 text of at most %d bytes", opt, RPT_TEXT_MAX);
 }
 
+/* A FORMAT that reads no year would date every file in 1900. */
+static void check_name_format(const char *f) {
+    if (!strstr(f, "%Y") && !strstr(f, "%y") && !strstr(f, "%G") && !strstr(f, "%s"))
+        fe_usage_error("--issued-from-name FORMAT must read a year (%%Y or %%y), as in %%Y-%%m-%%d");
+}
+
 /* ---------------------------------------------------------------- reading */
 
-/* Reads an input whole. Returns 0, or prints why and returns 2. */
-static int read_input(pack *pk, const input *e, uint8_t **data, size_t *len) {
+/* Reads an input whole into a new buffer. Returns 0, or -1 with why. */
+static int read_input(pack *pk, const input *e, uint8_t **data, size_t *len, char *why, size_t cap) {
     int fd, rc;
     struct stat st;
     if (!e->path) {
-        *data = pk->stdin_data;
-        *len = pk->stdin_len;
+        if (e->mboxrd) {
+            *data = mbox_unquote(e->mem, e->size, len);
+            return 0;
+        }
+        *data = malloc(e->size ? e->size : 1);
+        if (!*data) fe_die(FE_EXIT_USAGE, "out of memory");
+        memcpy(*data, e->mem, e->size);
+        *len = e->size;
         return 0;
     }
     fd = open(e->path, O_RDONLY | O_CLOEXEC | (pk->follow ? 0 : O_NOFOLLOW));
     if (fd < 0) {
-        fe_warn("cannot open '%s': %s", e->path, strerror(errno));
-        return FE_EXIT_USAGE;
+        snprintf(why, cap, "'%s': cannot open it: %s", e->given, strerror(errno));
+        return -1;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        fe_warn("'%s' is no longer a regular file", e->path);
+        snprintf(why, cap, "'%s' is no longer a regular file", e->given);
         close(fd);
-        return FE_EXIT_USAGE;
+        return -1;
     }
     rc = fe_read_fd(fd, RPT_PAYLOAD_MAX, data, len);
     close(fd);
     if (rc == -2) {
-        fe_warn("'%s' grew past %u bytes, the most a record holds", e->path, RPT_PAYLOAD_MAX);
-        return FE_EXIT_USAGE;
+        snprintf(why, cap, "'%s' grew past %u bytes, the most a record holds", e->given, RPT_PAYLOAD_MAX);
+        return -1;
     }
     if (rc != 0) {
-        fe_warn("cannot read '%s': %s", e->path, strerror(errno));
-        return FE_EXIT_USAGE;
+        snprintf(why, cap, "'%s': cannot read it: %s", e->given, strerror(errno));
+        return -1;
     }
     return 0;
-}
-
-static void free_data(pack *pk, uint8_t *data) {
-    if (data != pk->stdin_data) free(data);
 }
 
 /* ---------------------------------------------------------------- dictionary */
@@ -402,14 +755,20 @@ static void *train_job(void *arg) {
         const input *e = &pk->in[pick[j * members / k]];
         uint8_t *data;
         size_t len;
-        if ((t->rc = read_input(pk, e, &data, &len)) != 0) break;
+        char why[1024];
+        if (read_input(pk, e, &data, &len, why, sizeof why) != 0) {
+            if (pk->keep_going) continue; /* pack_all skips it and says so */
+            fe_warn("%s", why);
+            t->rc = FE_EXIT_USAGE;
+            break;
+        }
         if (len > t->budget - taken) len = t->budget - taken;
         samples[used] = data;
         sizes[used++] = len;
         taken += len;
     }
     if (t->rc == 0) t->lrc = rpt_dict_train(samples, sizes, used, t->dict, sizeof t->dict, &t->dict_len);
-    for (size_t j = 0; j < used; j++) free_data(pk, (uint8_t *)samples[j]);
+    for (size_t j = 0; j < used; j++) free((void *)samples[j]);
     free(samples);
     free(sizes);
     free(pick);
@@ -518,6 +877,52 @@ static int add_dict_file(const char *path, rpt_writer *w) {
     return 0;
 }
 
+/* ---------------------------------------------------------------- metadata */
+
+/* What a record says of itself, and the memory that says it. */
+typedef struct described {
+    detected d;
+    rpt_meta meta[RPT_META_MAX];
+} described;
+
+static void add_meta(described *x, size_t *k, const char *key, const char *value) {
+    for (size_t i = 0; i < *k; i++)
+        if (strcmp(x->meta[i].key, key) == 0) return; /* the first giver wins */
+    if (*k == RPT_META_MAX) return;
+    x->meta[*k].key = key;
+    x->meta[(*k)++].value = value;
+}
+
+/* The record's metadata: an option of the command line wins, then the
+ * manifest's row, then the date in the name, then what the content says,
+ * then the file's own time. */
+static void describe(const pack *pk, const input *e, const uint8_t *data, size_t len,
+                     rpt_record_info *info, described *x) {
+    const manifest_row *r = e->row;
+    int64_t t;
+    size_t k = 0;
+    detect_content(data, len, pk->detect, &x->d);
+    memset(info, 0, sizeof *info);
+    info->name = e->name;
+    if (pk->have_issued) info->issued = pk->issued;
+    else if (e->have_row_issued) info->issued = e->row_issued;
+    else if (pk->name_format && detect_date_from_name(pk->name_format, base_name(e->name), &t) == 0)
+        info->issued = t;
+    else if (x->d.have_issued) info->issued = x->d.issued;
+    else info->issued = e->mtime;
+    if (!pk->no_title) info->title = pk->title ? pk->title : r && r->title ? r->title : x->d.title;
+    info->source = pk->source ? pk->source : r && r->source ? r->source : x->d.source;
+    if (pk->media_type) info->media_type = pk->media_type;
+    else if (r && r->media_type) info->media_type = r->media_type;
+    else if (x->d.is_mail) info->media_type = DETECT_MEDIA_MAIL;
+    else if (!fe_utf8_text(data, len)) info->media_type = "application/octet-stream";
+    for (size_t i = 0; i < pk->n_meta; i++) add_meta(x, &k, pk->meta[i].key, pk->meta[i].value);
+    for (size_t i = 0; r && i < r->n_meta; i++) add_meta(x, &k, r->meta[i].key, r->meta[i].value);
+    if (x->d.message_id) add_meta(x, &k, "message-id", x->d.message_id);
+    info->meta = x->meta;
+    info->n_meta = k;
+}
+
 /* ---------------------------------------------------------------- packing */
 
 static void le64(uint8_t b[8], uint64_t v) {
@@ -525,7 +930,7 @@ static void le64(uint8_t b[8], uint64_t v) {
 }
 
 static int64_t issued_of(const pack *pk, const input *e) {
-    return pk->have_issued ? pk->issued : e->mtime;
+    return pk->have_issued ? pk->issued : e->have_row_issued ? e->row_issued : e->mtime;
 }
 
 /* With SOURCE_DATE_EPOCH the archive id must not be random, or two
@@ -553,41 +958,13 @@ static void derive_archive_id(const pack *pk, const rpt_seckey *sk, int64_t epoc
     crypto_generichash_final(&st, id, RPT_ARCHIVE_ID_BYTES);
 }
 
-/* --wait alone waits as long as it takes; --wait=N at most N seconds. */
-static int parse_wait(const char *arg) {
-    if (!arg) return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno || end == arg || *end || v < 1 || v > 86400 * 7)
-        fe_usage_error("--wait wants a number of seconds from 1 to 604800, not '%s'", arg);
-    return (int)v;
-}
+#define PASS_TRIES 3
 
-/* Refuses a bad output before any work: -f replaces a regular file only,
- * never a device, FIFO, symbolic link or directory (-o - is the way to
- * write to standard output). The library checks again when it writes. */
-static void check_output(const pack *pk) {
-    struct stat st;
-    /* an append writes into the archive a link points to; a new archive
-     * would replace the link itself */
-    if ((pk->append ? stat(pk->out_path, &st) : lstat(pk->out_path, &st)) != 0) {
-        if (pk->append) fe_die(FE_EXIT_USAGE, "cannot append to '%s': %s", pk->out_path, strerror(errno));
-        return;
-    }
-    if (!S_ISREG(st.st_mode))
-        fe_usage_error("'%s' is %s, not a regular file; rpt-pack writes archives to regular files, "
-                       "or to standard output with -o -", pk->out_path,
-                       S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symbolic link"
-                       : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
-    if (!pk->append && !pk->force)
-        fe_usage_error("'%s' exists; use -f to overwrite it or --append to add to it", pk->out_path);
-}
-
+/* Loads the secret key. A passphrase typed at the terminal may be wrong
+ * twice; scrypt takes seconds, so a terminal is told it runs. */
 static rpt_seckey *load_key(const pack *pk) {
     int encrypted = 0, rc;
     char err[256] = "";
-    fe_pass pw = {NULL, 0};
     rpt_seckey *sk = NULL;
     rc = rpt_seckey_is_encrypted(pk->sec_path, &encrypted, err, sizeof err);
     if (rc == RPT_E_KEY) {
@@ -599,19 +976,60 @@ static rpt_seckey *load_key(const pack *pk) {
     }
     if (rc != RPT_OK)
         fe_die(FE_EXIT_USAGE, "secret key '%s': %s", pk->sec_path, *err ? err : rpt_strerror(rc));
-    if (encrypted) {
-        char prompt[64];
-        snprintf(prompt, sizeof prompt, "Passphrase for %.40s: ", pk->sec_path);
-        rc = fe_pass_get(pk->pass_file, prompt, 0, &pw);
-        if (rc) exit(rc);
+    for (int attempt = 1;; attempt++) {
+        fe_pass pw = {NULL, 0};
+        int say = encrypted && !pk->quiet && isatty(STDERR_FILENO);
+        if (encrypted) {
+            char prompt[64];
+            snprintf(prompt, sizeof prompt, "Passphrase for %.40s: ", pk->sec_path);
+            rc = fe_pass_get(pk->pass_file, prompt, 0, &pw);
+            if (rc) exit(rc);
+        }
+        if (say) {
+            fprintf(stderr, "%s: deriving the key...", fe_progname);
+            fflush(stderr);
+        }
+        rc = rpt_seckey_load(pk->sec_path, pw.p, pw.len, &sk, err, sizeof err);
+        fe_pass_free(&pw);
+        if (say) fputs(rc == RPT_OK ? " done\n" : "\n", stderr);
+        if (rc == RPT_E_PASSPHRASE && !pk->pass_file && attempt < PASS_TRIES) {
+            fe_warn("wrong passphrase for secret key '%s'; try again (%d of %d)", pk->sec_path,
+                    attempt + 1, PASS_TRIES);
+            continue;
+        }
+        if (rc == RPT_E_PASSPHRASE)
+            fe_die(FE_EXIT_USAGE, "wrong passphrase for secret key '%s'", pk->sec_path);
+        if (rc != RPT_OK)
+            fe_die(FE_EXIT_USAGE, "secret key '%s': %s", pk->sec_path, *err ? err : rpt_strerror(rc));
+        return sk;
     }
-    rc = rpt_seckey_load(pk->sec_path, pw.p, pw.len, &sk, err, sizeof err);
-    fe_pass_free(&pw);
-    if (rc == RPT_E_PASSPHRASE)
-        fe_die(FE_EXIT_USAGE, "wrong passphrase for secret key '%s'", pk->sec_path);
-    if (rc != RPT_OK)
-        fe_die(FE_EXIT_USAGE, "secret key '%s': %s", pk->sec_path, *err ? err : rpt_strerror(rc));
-    return sk;
+}
+
+/* The untrusted comment of the secret key file, for the archive's KEYS
+ * chunk; NULL when there is none worth keeping. Read a byte at a time up
+ * to the line's end: the rest of the file is the secret key, and stdio
+ * would leave it in a buffer that is never wiped. */
+static char *key_file_comment(const char *path) {
+    static const char prefix[] = "untrusted comment: ";
+    char line[RPT_TEXT_MAX + sizeof prefix];
+    size_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    while (n < sizeof line - 1) {
+        char c;
+        ssize_t got = read(fd, &c, 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0 || c == '\n') break;
+        line[n++] = c;
+    }
+    close(fd);
+    if (n > 0 && line[n - 1] == '\r') n--;
+    line[n] = '\0';
+    if (n <= sizeof prefix - 1 || strncmp(line, prefix, sizeof prefix - 1) != 0) return NULL;
+    const char *c = line + sizeof prefix - 1;
+    if (strcmp(c, MINISIGN_SEC_COMMENT) == 0 || !fe_utf8_text((const uint8_t *)c, strlen(c)))
+        return NULL;
+    return xstrdup(c);
 }
 
 /* Refuses names the archive already holds before anything is written. */
@@ -639,7 +1057,20 @@ static void check_append_names(pack *pk) {
     rpt_reader_free(r);
 }
 
-static int pack_all(pack *pk, rpt_writer *w) {
+static int add_record(pack *pk, rpt_writer *w, const input *e, const uint8_t *data, size_t len,
+                      int no_dict) {
+    rpt_record_info info;
+    described x;
+    int rc;
+    describe(pk, e, data, len, &info, &x);
+    if (e->dict >= 0) rc = rpt_writer_add_using(w, &info, data, len, (uint32_t)e->dict);
+    else if (no_dict) rc = rpt_writer_add_using(w, &info, data, len, RPT_DICT_NONE);
+    else rc = rpt_writer_add(w, &info, data, len);
+    detect_free(&x.d);
+    return rc;
+}
+
+static int pack_all(pack *pk, rpt_writer *w, size_t *packed, uint64_t *in_bytes) {
     fe_progress pg;
     uint64_t total = 0, done = 0;
     int rc;
@@ -655,42 +1086,39 @@ static int pack_all(pack *pk, rpt_writer *w) {
     fe_progress_start(&pg, pk->quiet, pk->n, total);
     for (size_t i = 0; i < pk->n; i++) {
         const input *e = &pk->in[i];
-        char title[TITLE_MAX + 1] = "";
-        rpt_record_info info;
         uint8_t *data;
         size_t len;
-        int text;
+        char why[1024];
 
-        if ((rc = read_input(pk, e, &data, &len)) != 0) break;
-        text = fe_utf8_text(data, len);
-        if (!pk->no_title && !pk->title) guess_title(data, len, title);
-        memset(&info, 0, sizeof info);
-        info.name = e->name;
-        info.issued = issued_of(pk, e);
-        info.title = pk->no_title ? NULL : pk->title ? pk->title : title;
-        info.source = pk->source;
-        info.media_type = pk->media_type ? pk->media_type : text ? NULL : "application/octet-stream";
-        info.n_meta = pk->n_meta;
-        info.meta = pk->meta;
-        if (e->dict >= 0) rc = rpt_writer_add_using(w, &info, data, len, (uint32_t)e->dict);
-        else if (no_dict) rc = rpt_writer_add_using(w, &info, data, len, RPT_DICT_NONE);
-        else rc = rpt_writer_add(w, &info, data, len);
-        free_data(pk, data);
+        if (read_input(pk, e, &data, &len, why, sizeof why) != 0) {
+            fe_progress_end(&pg);
+            if (!pk->keep_going) {
+                fe_warn("%s", why);
+                return FE_EXIT_USAGE;
+            }
+            fe_warn("skipped %s", why);
+            pk->skipped++;
+            continue;
+        }
+        rc = add_record(pk, w, e, data, len, no_dict);
+        free(data);
         if (rc != RPT_OK) {
             fe_progress_end(&pg);
-            fe_warn("record %zu '%s' (from '%s'): %s", i, e->name, e->path ? e->path : "stdin",
-                    rpt_writer_error(w));
+            fe_warn("record %zu '%s' (from '%s'): %s", i, e->name, e->given, rpt_writer_error(w));
             return fe_exit_status(rc);
         }
         if (pk->verbose) {
             fe_progress_end(&pg);
-            { fe_print_safe(stderr, e->name); fputc('\n', stderr); }
+            fe_print_safe(stderr, e->name);
+            fputc('\n', stderr);
         }
+        (*packed)++;
+        *in_bytes += len;
         done += len;
         fe_progress_update(&pg, i + 1, done);
     }
     fe_progress_end(&pg);
-    return rc;
+    return 0;
 }
 
 static unsigned parse_threads(const char *s) {
@@ -703,152 +1131,213 @@ static unsigned parse_threads(const char *s) {
     return (unsigned)v;
 }
 
-int main(int argc, char **argv) {
-    enum { O_APPEND_ = 256, O_STDIN_NAME, O_FOLLOW, O_ISSUED, O_TITLE, O_NO_TITLE,
-           O_SOURCE, O_MEDIA, O_META, O_DICT, O_PASSFILE, O_WAIT };
-    static const struct option longopts[] = {
-        {"secret", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"append", no_argument, NULL, O_APPEND_},
-        {"wait", optional_argument, NULL, O_WAIT},
-        {"public", required_argument, NULL, 'p'},
-        {"pubkey", required_argument, NULL, 'P'},
-        {"files-from", required_argument, NULL, 'T'},
-        {"stdin-name", required_argument, NULL, O_STDIN_NAME},
-        {"follow", no_argument, NULL, O_FOLLOW},
-        {"issued", required_argument, NULL, O_ISSUED},
-        {"title", required_argument, NULL, O_TITLE},
-        {"no-title", no_argument, NULL, O_NO_TITLE},
-        {"source", required_argument, NULL, O_SOURCE},
-        {"media-type", required_argument, NULL, O_MEDIA},
-        {"meta", required_argument, NULL, O_META},
-        {"dict", required_argument, NULL, O_DICT},
-        {"threads", required_argument, NULL, 'j'},
-        {"passphrase-file", required_argument, NULL, O_PASSFILE},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    pack pk;
-    const char **lists = NULL;
-    size_t n_lists = 0;
-    rpt_seckey *sk;
-    rpt_writer *w = NULL;
-    rpt_writer_options opt;
-    uint8_t archive_id[RPT_ARCHIVE_ID_BYTES];
-    int64_t epoch;
-    int from_env, c, rc, to_stdout;
-    uint64_t in_bytes = 0;
+/* --wait alone waits as long as it takes; --wait=N at most N seconds. */
+static int parse_wait(const char *arg) {
+    if (!arg) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 1 || v > 86400 * 7)
+        fe_usage_error("--wait wants a number of seconds from 1 to 604800, not '%s'", arg);
+    return (int)v;
+}
 
-    fe_init(argv[0]);
-    memset(&pk, 0, sizeof pk);
-    pk.level = DEFAULT_LEVEL;
-    pk.dict_opt = "auto";
-    while ((c = fe_getopt(argc, argv, "s:o:fp:P:T:j:vqhV0123456789", longopts)) != -1) {
+enum { O_APPEND_ = 256, O_STDIN_NAME, O_FOLLOW, O_ISSUED, O_TITLE, O_NO_TITLE, O_SOURCE,
+       O_MEDIA, O_META, O_DICT, O_PASSFILE, O_EXCLUDE, O_INCLUDE, O_DETECT, O_NAME_FORMAT,
+       O_MANIFEST, O_MBOX, O_FROM_ARCHIVE, O_WAIT };
+
+static const struct option longopts[] = {
+    {"secret", required_argument, NULL, 's'},
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, 'f'},
+    {"append", no_argument, NULL, O_APPEND_},
+    {"wait", optional_argument, NULL, O_WAIT},
+    {"public", required_argument, NULL, 'p'},
+    {"pubkey", required_argument, NULL, 'P'},
+    {"comment", required_argument, NULL, 'c'},
+    {"directory", required_argument, NULL, 'C'},
+    {"files-from", required_argument, NULL, 'T'},
+    {"stdin-name", required_argument, NULL, O_STDIN_NAME},
+    {"manifest", required_argument, NULL, O_MANIFEST},
+    {"mbox", required_argument, NULL, O_MBOX},
+    {"from-archive", required_argument, NULL, O_FROM_ARCHIVE},
+    {"exclude", required_argument, NULL, O_EXCLUDE},
+    {"include", required_argument, NULL, O_INCLUDE},
+    {"follow", no_argument, NULL, O_FOLLOW},
+    {"keep-going", no_argument, NULL, 'k'},
+    {"detect", required_argument, NULL, O_DETECT},
+    {"issued-from-name", required_argument, NULL, O_NAME_FORMAT},
+    {"issued", required_argument, NULL, O_ISSUED},
+    {"title", required_argument, NULL, O_TITLE},
+    {"no-title", no_argument, NULL, O_NO_TITLE},
+    {"source", required_argument, NULL, O_SOURCE},
+    {"media-type", required_argument, NULL, O_MEDIA},
+    {"meta", required_argument, NULL, O_META},
+    {"dict", required_argument, NULL, O_DICT},
+    {"threads", required_argument, NULL, 'j'},
+    {"passphrase-file", required_argument, NULL, O_PASSFILE},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+static void parse_options(pack *pk, int argc, char **argv) {
+    int c;
+    while ((c = fe_getopt(argc, argv, "s:o:fp:P:c:C:T:kj:vqhV0123456789", longopts)) != -1) {
         switch (c) {
-        case 's': pk.sec_path = optarg; break;
-        case 'o': pk.out_path = optarg; break;
-        case 'f': pk.force = 1; break;
-        case O_APPEND_: pk.append = 1; break;
-        case 'p': if (fe_keys_add_file(&pk.sealers, optarg)) exit(FE_EXIT_USAGE); break;
-        case 'P': if (fe_keys_add_base64(&pk.sealers, optarg)) exit(FE_EXIT_USAGE); break;
-        case 'T':
-            lists = realloc(lists, (n_lists + 1) * sizeof *lists);
-            if (!lists) fe_die(FE_EXIT_USAGE, "out of memory");
-            lists[n_lists++] = optarg;
+        case 's': pk->sec_path = optarg; break;
+        case 'o': pk->out_path = optarg; break;
+        case 'f': pk->force = 1; break;
+        case O_APPEND_: pk->append = 1; break;
+        case 'p': if (fe_keys_add_file(&pk->sealers, optarg)) exit(FE_EXIT_USAGE); break;
+        case 'P': if (fe_keys_add_base64(&pk->sealers, optarg)) exit(FE_EXIT_USAGE); break;
+        case 'c': pk->comment = optarg; break;
+        case 'C': pk->dir = optarg; break;
+        case 'T': strlist_add(&pk->lists, optarg); break;
+        case O_STDIN_NAME: pk->stdin_name = optarg; break;
+        case O_MANIFEST: strlist_add(&pk->manifests, optarg); break;
+        case O_MBOX: strlist_add(&pk->mboxes, optarg); break;
+        case O_FROM_ARCHIVE:
+            if (!archive_in_supported())
+                fe_die(FE_EXIT_USAGE, "--from-archive is unsupported: built without libarchive");
+            strlist_add(&pk->archives, optarg);
             break;
-        case O_STDIN_NAME: pk.stdin_name = optarg; break;
-        case O_FOLLOW: pk.follow = 1; break;
+        case O_EXCLUDE: strlist_add(&pk->excludes, optarg); break;
+        case O_INCLUDE: strlist_add(&pk->includes, optarg); break;
+        case O_FOLLOW: pk->follow = 1; break;
+        case 'k': pk->keep_going = 1; break;
+        case O_DETECT:
+            if (detect_mode_parse(optarg, &pk->detect) != 0)
+                fe_usage_error("--detect wants auto, mail, text or none, not '%s'", optarg);
+            break;
+        case O_NAME_FORMAT: check_name_format(optarg); pk->name_format = optarg; break;
         case O_ISSUED:
-            if (fe_time_parse(optarg, &pk.issued) != 0)
+            if (fe_time_parse(optarg, &pk->issued) != 0)
                 fe_usage_error("--issued wants ISO 8601 (2024-05-01T09:00:00Z) or @SECONDS, not '%s'", optarg);
-            pk.have_issued = 1;
+            pk->have_issued = 1;
             break;
-        case O_TITLE: pk.title = optarg; break;
-        case O_NO_TITLE: pk.no_title = 1; break;
-        case O_SOURCE: pk.source = optarg; break;
-        case O_MEDIA: pk.media_type = optarg; break;
-        case O_META: parse_meta(&pk, optarg); break;
-        case O_DICT: pk.dict_opt = optarg; break;
-        case 'j': pk.threads = parse_threads(optarg); break;
-        case O_PASSFILE: pk.pass_file = optarg; break;
-        case O_WAIT: pk.lock_wait = parse_wait(optarg); break;
-        case 'v': pk.verbose = 1; break;
-        case 'q': pk.quiet = 1; break;
-        case 'h': fputs(usage_text, stdout); return FE_EXIT_OK;
+        case O_TITLE: pk->title = optarg; break;
+        case O_NO_TITLE: pk->no_title = 1; break;
+        case O_SOURCE: pk->source = optarg; break;
+        case O_MEDIA: pk->media_type = optarg; break;
+        case O_META: parse_meta(pk, optarg); break;
+        case O_DICT: pk->dict_opt = optarg; break;
+        case 'j': pk->threads = parse_threads(optarg); break;
+        case O_PASSFILE: pk->pass_file = optarg; break;
+        case O_WAIT: pk->lock_wait = parse_wait(optarg); break;
+        case 'v': pk->verbose = 1; break;
+        case 'q': pk->quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); exit(FE_EXIT_OK);
         case 'V': fe_print_version();
         default:
-            if (c >= '0' && c <= '9') pk.level = c - '0';
+            if (c >= '0' && c <= '9') pk->level = c - '0';
             else fe_usage_error("unknown option");
         }
     }
+}
 
-    /* Arguments first: a usage error must not cost a passphrase. */
-    if (!pk.sec_path) fe_usage_error("no secret key: give -s SECFILE");
-    if (!pk.out_path) fe_usage_error("no archive: give -o ARCHIVE (or -o - for standard output)");
-    if (optind == argc && n_lists == 0 && !pk.stdin_name) fe_usage_error("nothing to pack: give PATH..., -T FILE or --stdin-name NAME");
-    if (pk.title && pk.no_title) fe_usage_error("--title and --no-title contradict each other");
-    check_text_opt("--title", pk.title);
-    check_text_opt("--source", pk.source);
-    check_text_opt("--media-type", pk.media_type);
-    to_stdout = strcmp(pk.out_path, "-") == 0;
-    if (pk.sealers.n && !pk.append)
+static int stdin_users(const pack *pk) {
+    int n = !!pk->stdin_name + (pk->pass_file && strcmp(pk->pass_file, "-") == 0);
+    const strlist *ls[] = {&pk->lists, &pk->manifests, &pk->archives};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t i = 0; i < ls[k]->n; i++) n += strcmp(ls[k]->v[i], "-") == 0;
+    return n;
+}
+
+/* Arguments first: a usage error must not cost a passphrase. */
+/* Refuses a bad output before any work: -f replaces a regular file only,
+ * never a device, FIFO, symbolic link or directory (-o - is the way to
+ * write to standard output). The library checks again when it writes. */
+static void check_output(const pack *pk) {
+    struct stat st;
+    /* an append writes into the archive a link points to; a new archive
+     * would replace the link itself */
+    if ((pk->append ? stat(pk->out_path, &st) : lstat(pk->out_path, &st)) != 0) {
+        if (pk->append) fe_die(FE_EXIT_USAGE, "cannot append to '%s': %s", pk->out_path, strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode))
+        fe_usage_error("'%s' is %s, not a regular file; rpt-pack writes archives to regular files, "
+                       "or to standard output with -o -", pk->out_path,
+                       S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symbolic link"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
+    if (!pk->append && !pk->force)
+        fe_usage_error("'%s' exists; use -f to overwrite it or --append to add to it", pk->out_path);
+}
+
+static void check_options(pack *pk, int operands, int *to_stdout) {
+    struct stat st;
+    if (!pk->sec_path) fe_usage_error("no secret key: give -s SECFILE");
+    if (!pk->out_path) fe_usage_error("no archive: give -o ARCHIVE (or -o - for standard output)");
+    if (!operands && !pk->lists.n && !pk->stdin_name && !pk->manifests.n && !pk->mboxes.n &&
+        !pk->archives.n)
+        fe_usage_error("nothing to pack: give PATH..., -T FILE, --manifest FILE, --mbox FILE, "
+                       "--from-archive FILE or --stdin-name NAME");
+    if (pk->title && pk->no_title) fe_usage_error("--title and --no-title contradict each other");
+    check_text_opt("--title", pk->title);
+    check_text_opt("--source", pk->source);
+    check_text_opt("--media-type", pk->media_type);
+    check_text_opt("--comment", pk->comment);
+    if (pk->dir && stat(pk->dir, &st) != 0) fe_usage_error("-C '%s': %s", pk->dir, strerror(errno));
+    if (pk->dir && !S_ISDIR(st.st_mode)) fe_usage_error("-C '%s': not a directory", pk->dir);
+    *to_stdout = strcmp(pk->out_path, "-") == 0;
+    if (pk->sealers.n && !pk->append)
         fe_usage_error("-p and -P name the keys whose seals --append builds on; they need --append");
-    if (to_stdout && pk.append) fe_usage_error("--append needs an archive file, not standard output");
-    if (pk.lock_wait && !pk.append) fe_usage_error("--wait is for --append: only an append waits for another");
-    if (to_stdout && isatty(STDOUT_FILENO)) fe_usage_error("will not write an archive to a terminal; redirect standard output");
-    {
-        int stdin_users = !!pk.stdin_name + (pk.pass_file && strcmp(pk.pass_file, "-") == 0);
-        for (size_t i = 0; i < n_lists; i++) stdin_users += strcmp(lists[i], "-") == 0;
-        if (stdin_users > 1) fe_usage_error("standard input can be read for only one of -T -, --stdin-name and --passphrase-file -");
-    }
-    if (!to_stdout) check_output(&pk);
-    if (fe_now(&epoch, &from_env) != 0) fe_usage_error("SOURCE_DATE_EPOCH is not a number of seconds");
+    if (*to_stdout && pk->append) fe_usage_error("--append needs an archive file, not standard output");
+    if (pk->lock_wait && !pk->append) fe_usage_error("--wait is for --append: only an append waits for another");
+    if (*to_stdout && isatty(STDOUT_FILENO)) fe_usage_error("will not write an archive to a terminal; redirect standard output");
+    if (stdin_users(pk) > 1)
+        fe_usage_error("standard input can be read for only one of -T -, --manifest -, "
+                       "--from-archive -, --stdin-name and --passphrase-file -");
+    if (!*to_stdout) check_output(pk);
+}
 
-    for (int i = optind; i < argc; i++) add_path(&pk, argv[i]);
-    for (size_t i = 0; i < n_lists; i++) add_list_file(&pk, lists[i]);
-    free(lists);
-    if (pk.stdin_name) {
-        struct stat st;
-        const char *why;
-        char *name = fe_name_normalise(pk.stdin_name, &why);
-        if (!name) fe_usage_error("--stdin-name '%s': %s", pk.stdin_name, why);
-        rc = fe_read_fd(STDIN_FILENO, RPT_PAYLOAD_MAX, &pk.stdin_data, &pk.stdin_len);
-        if (rc == -2) fe_die(FE_EXIT_USAGE, "standard input is over %u bytes, the most a record holds", RPT_PAYLOAD_MAX);
-        if (rc) fe_die(FE_EXIT_USAGE, "cannot read standard input: %s", strerror(errno));
-        memset(&st, 0, sizeof st);
-        if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)) st.st_mtime = (time_t)epoch;
-        st.st_size = (off_t)pk.stdin_len;
-        add_input(&pk, pk.stdin_name, &st);
-        free(pk.in[pk.n - 1].path);
-        pk.in[pk.n - 1].path = NULL;
-        pk.in[pk.n - 1].given = "standard input";
-        free(name);
+static void free_pack(pack *pk) {
+    for (size_t i = 0; i < pk->n; i++) {
+        free(pk->in[i].name);
+        free(pk->in[i].path);
+        free(pk->in[i].given);
+        free(pk->in[i].owned);
     }
-    check_duplicates(&pk);
-    if (pk.append && !pk.bad) check_append_names(&pk);
-    if (pk.bad) fe_die(FE_EXIT_USAGE, "nothing was written");
-    if (pk.n == 0) fe_die(FE_EXIT_USAGE, "nothing to pack: no regular files found");
+    free(pk->in);
+    for (size_t i = 0; i < pk->n_meta; i++) free((char *)pk->meta[i].key);
+    free(pk->meta);
+    free(pk->stack);
+    free(pk->stdin_data);
+    for (size_t i = 0; pk->manifests_read && i < pk->manifests.n; i++) manifest_free(&pk->manifests_read[i]);
+    free(pk->manifests_read);
+    for (size_t i = 0; i < pk->n_maps; i++) munmap(pk->maps[i].p, pk->maps[i].len);
+    free(pk->maps);
+    strlist *ls[] = {&pk->excludes, &pk->includes, &pk->lists, &pk->manifests, &pk->mboxes, &pk->archives};
+    for (size_t k = 0; k < sizeof ls / sizeof ls[0]; k++) free(ls[k]->v);
+    fe_keys_free(&pk->sealers);
+}
 
-    sk = load_key(&pk);
+static rpt_writer *open_writer(pack *pk, rpt_seckey *sk, int from_env, int to_stdout) {
+    rpt_writer *w = NULL;
+    rpt_writer_options opt;
+    uint8_t archive_id[RPT_ARCHIVE_ID_BYTES];
+    char *file_comment = pk->comment ? NULL : key_file_comment(pk->sec_path);
+    int rc;
     rpt_writer_options_init(&opt);
-    opt.level = pk.level;
-    opt.threads = pk.threads;
-    opt.trusted = pk.sealers.k;
-    opt.n_trusted = pk.sealers.n;
-    opt.lock_wait = pk.lock_wait;
+    opt.level = pk->level;
+    opt.threads = pk->threads;
+    opt.trusted = pk->sealers.k;
+    opt.n_trusted = pk->sealers.n;
+    opt.lock_wait = pk->lock_wait;
+    opt.key_comment = pk->comment ? pk->comment : file_comment;
     if (from_env) {
-        opt.created = epoch;
-        derive_archive_id(&pk, sk, epoch, archive_id);
+        opt.created = pk->epoch;
+        derive_archive_id(pk, sk, pk->epoch, archive_id);
         opt.archive_id = archive_id;
     }
-    if (pk.append) rc = rpt_writer_open_append(&w, pk.out_path, sk, &opt);
+    if (pk->append) rc = rpt_writer_open_append(&w, pk->out_path, sk, &opt);
     else if (to_stdout) rc = rpt_writer_open_fd(&w, STDOUT_FILENO, sk, &opt);
-    else rc = rpt_writer_open_path(&w, pk.out_path, pk.force, sk, &opt);
+    else rc = rpt_writer_open_path(&w, pk->out_path, pk->force, sk, &opt);
+    free(file_comment);
     if (rc != RPT_OK) {
-        fe_warn("cannot %s '%s': %s", pk.append ? "append to" : "write", pk.out_path,
+        fe_warn("cannot %s '%s': %s", pk->append ? "append to" : "write", pk->out_path,
                 w ? rpt_writer_error(w) : rpt_strerror(rc));
         if (rc == RPT_E_UNTRUSTED)
             fe_warn("if you trust that key, give its public key with -p PUBFILE or -P KEY");
@@ -856,10 +1345,39 @@ int main(int argc, char **argv) {
         rpt_seckey_free(sk);
         exit(fe_exit_status(rc)); /* exit, not return: pk still owns memory */
     }
+    return w;
+}
+
+int main(int argc, char **argv) {
+    pack pk;
+    rpt_seckey *sk;
+    rpt_writer *w;
+    int from_env, rc, to_stdout;
+    size_t packed = 0;
+    uint64_t in_bytes = 0;
+
+    fe_init(argv[0]);
+    memset(&pk, 0, sizeof pk);
+    pk.level = DEFAULT_LEVEL;
+    pk.dict_opt = "auto";
+    pk.detect = DETECT_AUTO;
+    parse_options(&pk, argc, argv);
+    check_options(&pk, argc - optind, &to_stdout);
+    if (fe_now(&pk.epoch, &from_env) != 0) fe_usage_error("SOURCE_DATE_EPOCH is not a number of seconds");
+
+    gather(&pk, argc - optind, argv + optind);
+    check_duplicates(&pk);
+    if (pk.append && !pk.bad) check_append_names(&pk);
+    if (pk.bad) fe_die(FE_EXIT_USAGE, "nothing was written");
+    if (pk.n == 0)
+        fe_die(FE_EXIT_USAGE, "nothing to pack: %s", pk.skipped ? "every input was skipped" : "no regular files found");
+
+    sk = load_key(&pk);
+    w = open_writer(&pk, sk, from_env, to_stdout);
     /* an interrupted pack leaves no temporary behind (an unnamed one has
      * no name to remove and goes with the process) */
     fe_temp *temp = rpt_writer_temp_path(w) ? fe_temp_add(AT_FDCWD, rpt_writer_temp_path(w)) : NULL;
-    rc = pack_all(&pk, w);
+    rc = pack_all(&pk, w, &packed, &in_bytes);
     fe_signals_hold(1); /* the move into place is not cut in half */
     if (rc == 0 && (rc = rpt_writer_close(w)) != RPT_OK) {
         fe_warn("cannot finish '%s': %s", pk.out_path, rpt_writer_error(w));
@@ -869,27 +1387,20 @@ int main(int argc, char **argv) {
     fe_temp_forget(temp);
     fe_signals_hold(0);
     if (rc == 0 && !pk.quiet) {
-        char a[32], b[32];
+        char a[32], b[32], skipped[64] = "";
         uint64_t out_bytes = rpt_writer_bytes(w);
-        for (size_t i = 0; i < pk.n; i++) in_bytes += pk.in[i].size;
         fe_bytes_human(in_bytes, a);
         fe_bytes_human(out_bytes, b);
-        fprintf(stderr, "%s: %s%zu record%s, %s in, %s %s (%.1f%%)\n", fe_progname,
-                pk.append ? "appended " : "", pk.n, pk.n == 1 ? "" : "s", a, b,
+        if (pk.skipped)
+            snprintf(skipped, sizeof skipped, "; %zu input%s skipped", pk.skipped, pk.skipped == 1 ? "" : "s");
+        fprintf(stderr, "%s: %s%zu record%s, %s in, %s %s (%.1f%%)%s\n", fe_progname,
+                pk.append ? "appended " : "", packed, packed == 1 ? "" : "s", a, b,
                 pk.append ? "added" : "archive",
-                in_bytes ? 100.0 * (double)out_bytes / (double)in_bytes : 0.0);
+                in_bytes ? 100.0 * (double)out_bytes / (double)in_bytes : 0.0, skipped);
     }
+    if (rc == 0 && pk.skipped) rc = PACK_EXIT_SKIPPED;
     rpt_writer_free(w);
     rpt_seckey_free(sk);
-    for (size_t i = 0; i < pk.n; i++) {
-        free(pk.in[i].name);
-        free(pk.in[i].path);
-    }
-    free(pk.in);
-    for (size_t i = 0; i < pk.n_meta; i++) free((char *)pk.meta[i].key);
-    free(pk.meta);
-    free(pk.stack);
-    free(pk.stdin_data);
-    fe_keys_free(&pk.sealers);
+    free_pack(&pk);
     return rc;
 }

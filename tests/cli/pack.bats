@@ -270,3 +270,25 @@ names() { "$LIST" "$1" | awk '{print $3}'; }
     [[ "$output" == *"at most"* ]]
     [ ! -e a.rpt ]
 }
+
+@test "pack: a '..' or absolute operand is one error that points to -C" {
+    mkdir -p in/texts
+    for i in 1 2 3 4 5; do echo "text $i" > "in/texts/t$i.txt"; done
+    mkdir work && cd work
+    run "$PACK" -s ../k.sec -o a.rpt ../in/texts
+    [ "$status" -eq 2 ]
+    [ "$(grep -c "'\.\.'" <<< "$output")" -eq 1 ]
+    [[ "$output" == *"-C ../in texts"* ]]
+    [ ! -e a.rpt ]
+    run "$PACK" -s ../k.sec -o a.rpt "$T/in/texts"
+    [ "$status" -eq 2 ]
+    [ "$(grep -c "leading '/'" <<< "$output")" -eq 1 ]
+    [[ "$output" == *"-C $T/in texts"* ]]
+    # the way out: -C, as in tar; -o and -s stay relative to here
+    run "$PACK" -q -s ../k.sec -o a.rpt -C ../in texts
+    [ "$status" -eq 0 ]
+    [ "$("$LIST" a.rpt | awk '{print $3}' | tr '\n' ' ')" = "texts/t1.txt texts/t2.txt texts/t3.txt texts/t4.txt texts/t5.txt " ]
+    run "$PACK" -q -s ../k.sec -o b.rpt -C ../nowhere texts
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"nowhere"* ]]
+}

@@ -23,6 +23,17 @@ wait_screen() {
     return 1
 }
 
+# wait_count N TEXT -- waits up to 10 s for N lines holding TEXT, then a
+# moment more: the prompt is out before the terminal is set to read it.
+wait_count() {
+    for _ in $(seq 1 100); do
+        [ "$(tm capture-pane -p | grep -cF -- "$2")" -ge "$1" ] && sleep 0.2 && return 0
+        sleep 0.1
+    done
+    echo "screen never showed '$2' $1 times:"; tm capture-pane -p
+    return 1
+}
+
 run_in_tmux() {
     tm new-session -d -x 200 -y 50 "cd '$T' && $1; echo EXIT=\$?; sleep 60"
 }
@@ -58,17 +69,49 @@ run_in_tmux() {
     [ ! -e e.sec ]
 }
 
-@test "pack on a terminal: a wrong passphrase exits 2, the terminal echoes again" {
+@test "pack on a terminal: three wrong passphrases exit 2, the terminal echoes again" {
     printf 'right\n' > pass
     "$KEYGEN" -q --passphrase-file pass -p e.pub -s e.sec
     run_in_tmux "'$PACK' -s e.sec -o a.rpt b; echo PACK=\$?; stty -a | grep -c ' echo '"
-    wait_screen "Passphrase for e.sec:"
-    tm send-keys 'wrong' Enter
+    for try in 1 2 3; do
+        wait_count "$try" "Passphrase for e.sec:"
+        tm send-keys 'wrong' Enter
+    done
     wait_screen "EXIT=0"
-    tm capture-pane -p | grep -q "wrong passphrase"
+    [ "$(tm capture-pane -p | grep -c 'wrong passphrase')" -eq 3 ]
+    [ "$(tm capture-pane -p | grep -c 'Passphrase for e.sec:')" -eq 3 ]
     tm capture-pane -p | grep -qx "PACK=2"
     tm capture-pane -p | grep -qx "1"
     [ ! -e a.rpt ]
+}
+
+@test "pack on a terminal: a wrong passphrase may be tried again; scrypt is announced" {
+    # not 'right': tmux send-keys reads that as the arrow key
+    printf 'c0rrect\n' > pass
+    "$KEYGEN" -q --passphrase-file pass -p e.pub -s e.sec
+    run_in_tmux "'$PACK' -s e.sec -o a.rpt b"
+    wait_count 1 "Passphrase for e.sec:"
+    tm send-keys 'wrong' Enter
+    wait_screen "try again (2 of 3)"
+    wait_count 2 "Passphrase for e.sec:"
+    tm send-keys 'c0rrect' Enter
+    wait_screen "EXIT=0"
+    tm capture-pane -p | grep -q "rpt-pack: deriving the key... done"
+    "$VERIFY" -q -p e.pub a.rpt
+}
+
+@test "keygen on a terminal says it derives the key; not without a terminal" {
+    run_in_tmux "'$KEYGEN' -p e.pub -s e.sec"
+    wait_screen "Passphrase for the new key:"
+    tm send-keys 'tr0ub4dor' Enter
+    wait_screen "Passphrase (again):"
+    tm send-keys 'tr0ub4dor' Enter
+    wait_screen "EXIT=0"
+    tm capture-pane -p | grep -q "rpt-keygen: deriving the key... done"
+    printf 'pw\n' > pass
+    run "$KEYGEN" --passphrase-file pass -p f.pub -s f.sec
+    [ "$status" -eq 0 ]
+    [[ "$output" != *deriving* ]]
 }
 
 @test "an encrypted key without a terminal or passphrase file exits 2" {
