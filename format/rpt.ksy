@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 meta:
   id: rpt
   title: rpt signed bulletin archive, format version 1

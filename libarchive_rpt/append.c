@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* append.c -- what an append checks before it writes or cuts a byte: that
  * the signer's key id is free, that every earlier generation was sealed,
  * in an unbroken chain, by a key the appender trusts, and that the tail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* append.h -- the checks an append makes on the archive it extends before
  * it writes or cuts a byte (append.c). */
 #ifndef RPT_APPEND_H

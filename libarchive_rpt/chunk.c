@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chunk.c -- the one framing rule every chunk follows: type, length, body,
  * CRC-32 over type and body; the per-type caps and the critical bit. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dict.c -- rpt_dict_train(): builds a zlib preset dictionary from sample
  * records by a COVER-style greedy selection of segments rich in shared d-mers. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* keys.c -- minisign 0.11 key files (spec/KEYS.md): parsing and writing the
  * .pub and .key text, scrypt encryption, and the secret key's lifetime. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* record.c -- one bulletin as a RECD chunk: the name rules, the signed
  * metadata section, compression with or without a dictionary, the
  * signature message, and parsing and checking it back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* record.h -- record encoding shared by the writer and the reader: a
  * compression context per thread and the dictionaries in use. */
 #ifndef RPT_RECORD_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # demo.sh BUILDDIR -- a guided tour of rpt on the sample bulletins; `make demo` runs it.
 # Exits 0 only when every tool did what the README says, so it doubles as a smoke test.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run-unit.sh BUILDDIR TEST... -- runs each unit test program from the
 # repository root; exit 77 means skipped (and says why); any other
 # non-zero status fails the run.

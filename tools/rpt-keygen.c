@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rpt-keygen -- makes an Ed25519 signing key pair in minisign-compatible
  * files, for rpt-pack to sign with and rpt-verify to trust. */
 #include "fe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rpt-pack -- packs files, mail, manifests and tar or zip members (or
  * standard input) into a signed rpt archive, one record per bulletin, or
  * appends a new sealed generation. */

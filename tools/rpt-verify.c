@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rpt-verify -- checks a whole rpt archive: every chunk's CRC, every
  * record's digest and signature, the index, the seals and their chain. */
 #include "fe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* floor.c -- the cost floor of rpt's per-record work on this machine, one core:
  * raw deflate (levels 6 and 9) and inflate, BLAKE2b, Ed25519 sign and verify.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* gen.c -- deterministic generator of realistic press bulletins for the
  * benchmarks: government press-office text from templates and a vocabulary.
  *

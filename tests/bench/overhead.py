@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """overhead.py ARCHIVE -- where an archive's bytes go: per-record framing,
 metadata, signature, payload, and the index, as totals and per record.
 Reads the chunks directly (spec/FORMAT.md), trusting nothing but framing."""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh -- rpt against tar, zip, gzip and minisign on one corpus, side by side.
 #
 #   sh tests/bench/run.sh            compare rpt with the reference tools

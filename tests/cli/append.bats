@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # rpt-pack --append: it never destroys a sealed generation, it builds only
 # on seals by keys it trusts, and --dict none means no dictionary.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # completions/: the bash and zsh completions offer each tool's options, as
 # its --help lists them, and complete key files, archives and record names.
 

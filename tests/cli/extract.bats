@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # rpt-extract: verified writes, safety inside -C DIR, names, globs, -O,
 # salvage, trust, and every exit status.
 

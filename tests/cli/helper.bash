@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # helper.bash -- shared setup for the rpt CLI tests: paths to the tools,
 # a throwaway key pair, a few tiny bulletins, and byte surgery on archives.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # rpt-keygen: key files, refusal to overwrite, passphrase files, usage.
 
 load helper

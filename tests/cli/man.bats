@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # man/: the manual pages are lint-free, the section 3 pages match the header,
 # and the programs in their EXAMPLES compile and do what the pages say.
 

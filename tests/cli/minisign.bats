@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Interop with the real minisign: its keys sign rpt archives, and rpt's
 # keys sign and verify files with minisign.
 

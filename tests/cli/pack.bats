@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # rpt-pack: inputs, names, metadata, compression, threads, pipes, append.
 
 load helper

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Passphrase prompts and the progress line, driven on real terminals:
 # tmux for typed passphrases, script(1) for what stderr shows.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # rpt-verify: every exit status, keys from files and base64, pipes, JSON.
 
 load helper

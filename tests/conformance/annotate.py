@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """annotate.py -- the generated parts of spec/FORMAT.md (sections 11, 12).
 
 Reads the golden vectors in format/vectors/ and writes annotated hex dumps

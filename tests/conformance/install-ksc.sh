@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # install-ksc.sh [DIR] -- installs the Kaitai Struct compiler and its
 # JavaScript runtime from npm into DIR (default /tmp/ksc), so that
 # tests/conformance/run.sh can check format/rpt.ksy against the vectors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // ksy_check.js -- proves format/rpt.ksy against real archives: compiles it
 // with the Kaitai Struct compiler, parses each archive with the generated
 // parser and prints the chunk types and record names it found.

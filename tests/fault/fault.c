@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fault.c -- faults on purpose: pack, append, verify, list, extract and
  * key saving of a small archive, run again and again with the Nth
  * allocation or I/O call failing (shim.c), for every N until a run no

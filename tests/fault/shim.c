@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* shim.c -- counting wrappers for the allocator and the I/O calls of the
  * library, linked in with -Wl,--wrap=NAME (see FAULT_WRAP in the
  * Makefile): the library's call to NAME lands in __wrap_NAME, which may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* shim.h -- the fault injector the library is linked against (shim.c):
  * with -Wl,--wrap every allocation and every I/O call the library makes
  * passes through here, is counted, and the Nth one can be made to fail. */

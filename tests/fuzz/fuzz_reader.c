@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_reader.c -- a libFuzzer harness for every parser a hostile archive
  * reaches: random-access open, lookups and reads, verification, the pipe
  * reader and salvage. Inputs are capped at 1 MiB. */

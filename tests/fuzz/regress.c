@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* regress.c -- runs the fuzz harness once on each file named on the
  * command line (the golden vectors, and any input the fuzzer once
  * crashed on, kept in tests/fuzz/crashers/), so make test replays them

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh [SECONDS] -- builds the libFuzzer harness with clang under
 # ASan/UBSan and fuzzes for SECONDS (default $FUZZ_SECONDS or 60),
 # seeded with the golden vectors. Crashes are written to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* helpers.h -- shared by the archive tests: a fixed test key, temporary
  * paths, whole-file reads and writes, and a small archive builder. */
 #ifndef RPT_TEST_HELPERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_append.c -- what an append must refuse before it writes a byte:
  * cutting a tail that holds a sealed generation, a key id already taken
  * by another key, and earlier generations sealed by a key it does not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_archive.c -- writer and reader together: round trips, lookups,
  * streaming through a pipe, threads, appends and their chain of seals. */
 #include "helpers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_const.c -- the sizes the header promises are the sizes the code
  * uses (libsodium's constcheck, for rpt). */
 #include "helpers.h"

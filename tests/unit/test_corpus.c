@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_corpus.c -- packs every file of ../shared/corpus through the
  * library and reads each record back byte for byte: by name, in order,
  * and through a pipe. Skipped (saying so) where the corpus is absent. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_dict.c -- rpt_dict_train(): argument checks, determinism, capacity,
  * and that its dictionaries really shrink per-record raw deflate. */
 #include "archive_rpt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_failure.c -- the writer's one failure state: the first failure's
  * code and text are kept, and every later call returns that code. */
 #include "helpers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_keys.c -- minisign key files (keys.c, spec/KEYS.md): golden files
  * minisign wrote, round trips, hostile inputs, and interop with the real
  * minisign when it is installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* testlib.h -- a tiny assertion harness for the unit tests: each test file
  * is one program; CHECK records a failure and goes on, the exit status is
  * the number of failures (capped), and SKIP exits 77. */
