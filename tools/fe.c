@@ -97,6 +97,17 @@ static int severity(int status) {
 
 int fe_worse(int a, int b) { return severity(b) > severity(a) ? b : a; }
 
+int fe_report_tail(const char *archive, rpt_reader *r) {
+    rpt_archive_info in;
+    int rc = rpt_reader_info(r, &in);
+    if (rc != RPT_OK) return fe_exit_status(rc);
+    if (in.tail_status == RPT_OK) return FE_EXIT_OK;
+    fe_warn("%s: %s%s", archive, in.tail_detail,
+            in.tail_status == RPT_E_TRUNCATED && !in.tail_seals
+                ? " (rpt-pack --append cuts it off)" : "");
+    return fe_exit_status(in.tail_status);
+}
+
 /* ---------------------------------------------------------------- passphrases */
 
 #define PASS_MAX 1024

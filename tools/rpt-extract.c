@@ -395,7 +395,11 @@ int main(int argc, char **argv) {
         fe_warn("note: --no-verify: signatures and digests are NOT checked");
 
     if (from_stdin || x.salvage) extract_sequential(&x, r);
-    else extract_indexed(&x, r);
+    else {
+        extract_indexed(&x, r);
+        int tail = fe_report_tail(x.archive, r);
+        if (tail) problem(&x, tail);
+    }
 
     rpt_reader_free(r);
     if (x.dirfd >= 0) close(x.dirfd);

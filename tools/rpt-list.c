@@ -258,6 +258,7 @@ int main(int argc, char **argv) {
         }
         free(at);
     }
+    status = fe_worse(status, fe_report_tail(l.archive, l.r));
     rpt_reader_free(l.r);
     if (fflush(stdout) != 0) {
         fe_warn("cannot write the listing: %s", strerror(errno));
