@@ -520,7 +520,7 @@ int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags, rpt_record *out) 
                                (flags & RPT_READ_NO_VERIFY) ? NULL : out->digest, detail)))
         return rpti_seterr(r->err, rc, "%s: %s", where, detail);
     if (!(flags & RPT_READ_NO_VERIFY) && (rc = chain_trusted(r)))
-        return rpti_seterr(r->err, rc, "%s", r->chain_detail);
+        return rpti_seterr(r->err, rc, "%s: %s", where, r->chain_detail);
     if (status) return rpti_seterr(r->err, status, "%s: %s", where, detail);
     return RPT_OK;
 }
