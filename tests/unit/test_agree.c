@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define V "format/vectors/"
 
@@ -240,6 +241,83 @@ static void test_failed_open_is_sticky(void) {
     rpt_reader_free(r);
 }
 
+/* Reads a vector into memory; *len its size. */
+static uint8_t *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    static uint8_t buf[1 << 16];
+    *len = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    return buf;
+}
+
+static const char *spit(const uint8_t *p, size_t len) {
+    static char path[] = "/tmp/rpt-agree-XXXXXX";
+    static int fd = -1;
+    if (fd < 0) fd = mkstemp(path);
+    if (fd < 0 || ftruncate(fd, 0) != 0 || pwrite(fd, p, len, 0) != (ssize_t)len) abort();
+    return path;
+}
+
+/* The chunk of the given type whose body holds the byte at pos: its CRC
+ * made right again after a change, as an accident or a forger would. */
+static void fix_crc_around(uint8_t *p, size_t len, size_t pos) {
+    size_t off = 8;
+    while (off + 12 <= len) {
+        uint32_t n = (uint32_t)p[off + 4] | (uint32_t)p[off + 5] << 8 |
+                     (uint32_t)p[off + 6] << 16 | (uint32_t)p[off + 7] << 24;
+        if (pos < off + 12 + n) {
+            uLong c = crc32(0, p + off, 4);
+            c = crc32(c, p + off + 8, n);
+            for (int i = 0; i < 4; i++) p[off + 8 + n + i] = (uint8_t)(c >> (8 * i));
+            return;
+        }
+        off += 12 + n;
+    }
+}
+
+/* Unsupported is its own class, whichever reader meets it and whatever
+ * else no longer matches: a method byte changed with only its CRC made
+ * right (so the index digest no longer matches either), and an ancillary
+ * chunk turned critical. */
+static void test_unsupported_class(void) {
+    size_t len;
+    uint8_t *p = slurp(V "one.rpt", &len);
+    /* the method byte comes right before the record's key id, the
+     * second one in the file (KEYS holds the first) */
+    uint8_t *kid = NULL;
+    for (size_t i = 8, seen = 0; i + 8 <= len && !kid; i++)
+        if (memcmp(p + i, "rpttest\x01", 8) == 0 && ++seen == 2) kid = p + i;
+    CHECK(kid != NULL);
+    CHECK_EQ_INT(kid[-1], 1);
+    kid[-1] = 3;
+    fix_crc_around(p, len, (size_t)(kid - p));
+    const char *path = spit(p, len);
+    CHECK_EQ_INT(verify_class(path), RPT_E_UNSUPPORTED);
+    CHECK_EQ_INT(pipe_class(path), RPT_E_UNSUPPORTED);
+    CHECK_EQ_INT(random_class(path), RPT_E_UNSUPPORTED);
+
+    p = slurp(V "ancillary.rpt", &len);
+    uint8_t *note = NULL;
+    for (size_t i = 8; i + 4 <= len && !note; i++)
+        if (memcmp(p + i, "note", 4) == 0) note = p + i;
+    CHECK(note != NULL);
+    note[0] = 'N';
+    fix_crc_around(p, len, (size_t)(note - p));
+    path = spit(p, len);
+    CHECK_EQ_INT(verify_class(path), RPT_E_UNSUPPORTED);
+    int fd = open(path, O_RDONLY), rc;
+    rpt_reader *r = NULL;
+    rpt_record rec;
+    CHECK_EQ_INT(rpt_reader_open_fd(&r, fd, 0), RPT_OK);
+    while ((rc = rpt_reader_next(r, &rec)) == RPT_OK) continue;
+    CHECK_EQ_INT(rc, RPT_E_UNSUPPORTED);
+    CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_E_UNSUPPORTED);
+    CHECK(strstr(rpt_reader_error(r), "unknown critical chunk 'Note'") != NULL);
+    rpt_reader_free(r);
+    close(fd);
+    unlink(path);
+}
+
 int main(void) {
     if (rpt_init()) return 1;
     load_keys();
@@ -250,5 +328,6 @@ int main(void) {
     test_tail_reported();
     test_duplicates();
     test_failed_open_is_sticky();
+    test_unsupported_class();
     return t_done("test_agree");
 }
