@@ -420,13 +420,20 @@ RPT_EXPORT uint64_t rpt_reader_count(const rpt_reader *r);
 
 /* What the index says of record i (random access): number, offset, stored,
  * size, name, issued and digest; the other fields are zero or "". No
- * record chunk is read. Returns RPT_OK, RPT_E_NOTFOUND (i out of range) or
- * RPT_E_ARG. */
+ * record chunk is read. Entries asked for in order from 0 are checked
+ * for names that come twice (spec 4.4). Returns RPT_OK, RPT_E_NOTFOUND
+ * (i out of range), RPT_E_FORMAT (a damaged entry, or a name met
+ * twice), RPT_E_DIGEST (its index block does not match), RPT_E_UNTRUSTED
+ * (with trusted keys, a seal of the chain is by another key; *out is
+ * filled), RPT_E_IO, RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_reader_entry(rpt_reader *r, uint64_t i,
                                 rpt_record *out) RPT_WARN_UNUSED;
 
 /* Finds a record by exact name through the index's lookup table, without a
- * linear scan. Sets *i. Returns RPT_OK, RPT_E_NOTFOUND or RPT_E_ARG. */
+ * linear scan; every live segment is searched, so a name held twice is
+ * found twice. Sets *i. Returns RPT_OK, RPT_E_NOTFOUND, RPT_E_FORMAT (the
+ * name is held twice, or the index is damaged), RPT_E_DIGEST, RPT_E_IO,
+ * RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_reader_find(rpt_reader *r, const char *name,
                                uint64_t *i) RPT_WARN_UNUSED;
 
