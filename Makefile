@@ -1,22 +1,59 @@
+# SPDX-License-Identifier: ISC
 # rpt -- signed bulletin archives. `make` builds into build/; see README.md.
 # Plain `make` warns but never fails on warnings; `make test` adds -Werror.
+#
+# The usual variables add to what the build needs, never replace it:
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's (default CFLAGS -O2 -g); the
+# flags rpt cannot build without live in RPT_* variables. Installation
+# honours PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR,
+# BASHCOMPDIR, ZSHCOMPDIR and MAGICDIR (format/rpt.magic, for `file -m`);
+# tools come from CC, AR, OBJCOPY and PKG_CONFIG.
+# Only `make demo`, `make test` and `make bench` install missing Debian
+# packages (tests/deps.sh); `make` and `make install` never run apt-get.
 
 PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR ?= $(EXEC_PREFIX)/bin
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATAROOTDIR ?= $(PREFIX)/share
+MANDIR ?= $(DATAROOTDIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATAROOTDIR)/zsh/site-functions
+MAGICDIR ?= $(DATAROOTDIR)/rpt
 DESTDIR ?=
-CC ?= cc
-VERSION := 1.0.0
-SOVERSION := 1
 
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+CC ?= cc
+AR ?= ar
+OBJCOPY ?= objcopy
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+
+# The version has one home, the public header.
+VERSION := $(shell sed -n 's/^\#define RPT_VERSION_STRING "\(.*\)"/\1/p' include/archive_rpt.h)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(EXTRA_CFLAGS)
-CPPFLAGS += -Iinclude -Ilibarchive_rpt -DRPT_VERSION=\"$(VERSION)\"
-LIBS := -lsodium -lz -lpthread
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+RPT_CPPFLAGS := -Iinclude -Ilibarchive_rpt -D_GNU_SOURCE
+RPT_CFLAGS := -std=c11 $(WARN)
+# Recursive (=), so pkg-config runs only once a target needs the flags:
+# by then `make test` has installed the packages.
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libsodium zlib)
+DEP_LIBS = $(shell $(PKG_CONFIG) --libs libsodium zlib)
+LIBS = $(DEP_LIBS) -lpthread
+
+# EXTRA_CFLAGS is the test targets' own (-Werror, sanitizers).
+COMPILE = $(CC) $(RPT_CPPFLAGS) $(DEP_CFLAGS) $(CPPFLAGS) $(RPT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+LINK = $(CC) $(RPT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS)
 
 B ?= build
 LIB_SRC := $(sort $(wildcard libarchive_rpt/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB_PIC := $(LIB_SRC:%.c=$(B)/pic/%.o)
+LIB_MAP := libarchive_rpt/libarchive_rpt.map
+SHLIB := libarchive_rpt.so.$(VERSION)
 FE_SRC := $(sort $(filter-out tools/rpt-%.c,$(wildcard tools/*.c)))
 FE_OBJ := $(FE_SRC:%.c=$(B)/obj/%.o)
 TOOL_SRC := $(sort $(wildcard tools/rpt-*.c))
@@ -25,55 +62,69 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/tools/*.c))
 HELPERS := $(HELPER_SRC:tests/tools/%.c=$(B)/tests/%)
+MAN1 := $(sort $(wildcard man/*.1))
+MAN3 := $(sort $(wildcard man/*.3))
+MAN5 := $(sort $(wildcard man/*.5))
 
-.PHONY: all lib tools check-deps test test-unit test-cli test-asan test-vectors \
-        bench demo install clean fuzz
+.PHONY: all lib tools pc test test-unit test-cli test-asan test-vectors \
+        test-install test-abi abi-baseline test-python test-licence bench demo install \
+        uninstall clean fuzz
 
 .SECONDARY: $(FE_OBJ) $(LIB_OBJ)
 
-all: check-deps lib tools $(HELPERS)
+all: lib tools pc $(HELPERS)
 
-check-deps:
-	@sh tests/deps.sh build
-
-lib: $(B)/lib/libarchive_rpt.a $(B)/lib/libarchive_rpt.so.$(SOVERSION)
+lib: $(B)/lib/libarchive_rpt.a $(B)/lib/$(SHLIB)
 tools: $(TOOLS)
+pc: $(B)/lib/libarchive_rpt.pc
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h libarchive_rpt/*.h tools/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fvisibility=hidden -c $< -o $@
+	$(COMPILE) -fvisibility=hidden -c $< -o $@
 
 $(B)/pic/%.o: %.c $(wildcard include/*.h libarchive_rpt/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(COMPILE) -fPIC -fvisibility=hidden -c $< -o $@
 
+# One relocatable object whose hidden symbols are made local: the static
+# archive then exports the public rpt_* API and nothing else, as the
+# shared library does through its version script.
 $(B)/lib/libarchive_rpt.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(CC) -r -nostdlib -o $(B)/obj/libarchive_rpt.o $^
+	$(OBJCOPY) --localize-hidden $(B)/obj/libarchive_rpt.o
+	rm -f $@ && $(AR) rcs $@ $(B)/obj/libarchive_rpt.o
 
-$(B)/lib/libarchive_rpt.so.$(SOVERSION): $(LIB_PIC)
+$(B)/lib/$(SHLIB): $(LIB_PIC) $(LIB_MAP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libarchive_rpt.so.$(SOVERSION) -o $@ $^ $(LIBS)
+	$(LINK) -shared -Wl,-soname,libarchive_rpt.so.$(SOVERSION) \
+	    -Wl,--version-script=$(LIB_MAP) -Wl,--no-undefined -o $@ $(LIB_PIC) $(LIBS)
+	ln -sf $(SHLIB) $(B)/lib/libarchive_rpt.so.$(SOVERSION)
 	ln -sf libarchive_rpt.so.$(SOVERSION) $(B)/lib/libarchive_rpt.so
+
+$(B)/lib/libarchive_rpt.pc: libarchive_rpt/libarchive_rpt.pc.in include/archive_rpt.h Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 $(B)/bin/%: tools/%.c $(FE_OBJ) $(B)/lib/libarchive_rpt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itools -o $@ $< $(FE_OBJ) $(B)/lib/libarchive_rpt.a $(LIBS)
+	$(COMPILE) -Itools $(LDFLAGS) -o $@ $< $(FE_OBJ) $(B)/lib/libarchive_rpt.a $(LIBS)
 
 # Unit tests see the library's internals: they link the objects directly.
 $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LIBS)
+	$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
 $(B)/tests/%: tests/tools/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+	$(COMPILE) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
 # ---------------------------------------------------------------- tests
 test:
 	@sh tests/deps.sh test
 	$(MAKE) EXTRA_CFLAGS=-Werror all $(UNITS)
-	$(MAKE) EXTRA_CFLAGS=-Werror test-unit test-vectors test-cli
+	$(MAKE) EXTRA_CFLAGS=-Werror test-unit test-vectors test-cli test-install test-abi test-python test-licence
 	$(MAKE) test-asan
 	@echo "make test: all passed"
 
@@ -87,37 +138,91 @@ test-vectors: all $(B)/tests/fuzz_regress
 # The fuzz harness, replayed on the vectors and on every saved crasher.
 $(B)/tests/fuzz_regress: tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(LIB_OBJ) $(LIBS)
+	$(COMPILE) $(LDFLAGS) -o $@ tests/fuzz/fuzz_reader.c tests/fuzz/regress.c $(LIB_OBJ) $(LIBS)
 
 test-cli: all
 	@RPT_BIN=$(CURDIR)/$(B)/bin bats tests/cli
 
+# Install into a staging directory, build examples/ against it through
+# pkg-config (shared and static), run them, check the exported symbols,
+# then uninstall and check that nothing is left.
+test-install: all
+	@sh tests/install.sh $(B)
+
+# The ABI against the committed baseline (abi/): an incompatible change
+# fails. After a deliberate, compatible addition: make abi-baseline.
+test-abi: lib
+	@sh tests/abi.sh check $(B)/lib/$(SHLIB)
+
+abi-baseline: lib
+	@sh tests/abi.sh update $(B)/lib/$(SHLIB)
+
+test-licence:
+	@sh tests/licence.sh
+
+test-python: lib tools
+	@sh tests/python.sh $(B)
+
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+ASAN_FLAGS := -Werror -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 test-asan:
-	$(MAKE) B=build/asan CC=clang EXTRA_CFLAGS="-Werror -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    all $(UNITS:$(B)/%=build/asan/%)
+	$(MAKE) B=build/asan CC=clang EXTRA_CFLAGS="$(ASAN_FLAGS)" all $(UNITS:$(B)/%=build/asan/%)
 	ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1 \
-	    $(MAKE) B=build/asan CC=clang EXTRA_CFLAGS="-Werror -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    test-unit test-vectors test-cli
+	    $(MAKE) B=build/asan CC=clang EXTRA_CFLAGS="$(ASAN_FLAGS)" test-unit test-vectors test-cli
 
 fuzz:
 	@sh tests/fuzz/run.sh
 
-bench: all
+bench:
+	@sh tests/deps.sh bench
+	$(MAKE) all
 	@sh tests/bench/run.sh
 
-demo: all
+demo:
+	@sh tests/deps.sh build
+	$(MAKE) all
 	@sh tests/demo.sh $(B)
 
+# ---------------------------------------------------------------- install
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(B)/lib/libarchive_rpt.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/lib/libarchive_rpt.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libarchive_rpt.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libarchive_rpt.so
-	install -m 644 include/archive_rpt.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(MAGICDIR)
+	$(INSTALL) -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(B)/lib/libarchive_rpt.a $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 755 $(B)/lib/$(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/libarchive_rpt.so.$(SOVERSION)
+	ln -sf libarchive_rpt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libarchive_rpt.so
+	$(INSTALL) -m 644 include/archive_rpt.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 $(B)/lib/libarchive_rpt.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	@sh tests/manlinks.sh install $(DESTDIR)$(MANDIR)/man3 $(MAN3)
+	@if [ -f completions/bash/rpt ]; then \
+	    $(INSTALL) -m 644 completions/bash/rpt $(DESTDIR)$(BASHCOMPDIR)/rpt && \
+	    for t in $(TOOLS:$(B)/bin/%=%); do ln -sf rpt $(DESTDIR)$(BASHCOMPDIR)/$$t; done; fi
+	@if [ -f completions/zsh/_rpt ]; then \
+	    $(INSTALL) -m 644 completions/zsh/_rpt $(DESTDIR)$(ZSHCOMPDIR)/_rpt; fi
+	$(INSTALL) -m 644 format/rpt.magic $(DESTDIR)$(MAGICDIR)/rpt.magic
+
+# Removes what install put there, and the directories it leaves empty.
+uninstall:
+	rm -f $(TOOLS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(DESTDIR)$(LIBDIR)/libarchive_rpt.a $(DESTDIR)$(LIBDIR)/$(SHLIB) \
+	    $(DESTDIR)$(LIBDIR)/libarchive_rpt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libarchive_rpt.so
+	rm -f $(DESTDIR)$(INCLUDEDIR)/archive_rpt.h $(DESTDIR)$(PKGCONFIGDIR)/libarchive_rpt.pc
+	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
+	@sh tests/manlinks.sh uninstall $(DESTDIR)$(MANDIR)/man3 $(MAN3)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/rpt $(TOOLS:$(B)/bin/%=$(DESTDIR)$(BASHCOMPDIR)/%) \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_rpt $(DESTDIR)$(MAGICDIR)/rpt.magic
+	@if [ -n "$(DESTDIR)" ]; then for d in $(BINDIR) $(PKGCONFIGDIR) $(LIBDIR) \
+	    $(INCLUDEDIR) $(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR) \
+	    $(MAGICDIR); do \
+	    d="$(DESTDIR)$$d"; while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
+	    done; fi
 
 clean:
 	rm -rf build

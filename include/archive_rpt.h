@@ -42,6 +42,17 @@
  * own worker threads (rpt_writer_options.threads); they never outlive
  * rpt_writer_close() or rpt_writer_free().
  *
+ * ABI
+ *
+ * The shared library's soname is libarchive_rpt.so.1 and every symbol is
+ * versioned (RPT_1.0). A struct a caller fills for the library
+ * (rpt_writer_options, rpt_record_info) starts with a size field, so the
+ * library knows which fields the caller was compiled with; fields are only
+ * ever added at the end. A struct the library fills into the caller's
+ * storage (rpt_record, rpt_verify_summary, rpt_archive_info) ends in
+ * reserved space that later fields are taken from, so its size never
+ * changes. A program built against 1.x runs with any later 1.y.
+ *
  * MEMORY
  *
  * A random-access reader holds the headers of the live index segments
@@ -69,6 +80,16 @@ extern "C" {
 #define RPT_EXPORT
 #define RPT_WARN_UNUSED
 #endif
+
+/* The version of this header. rpt_version() gives the library's. */
+#define RPT_VERSION_MAJOR 1
+#define RPT_VERSION_MINOR 0
+#define RPT_VERSION_PATCH 0
+#define RPT_VERSION_STRING "1.0.0"
+/* One number that grows with each release: 10000 * major + 100 * minor +
+ * patch, for #if tests. */
+#define RPT_VERSION_NUMBER                                                     \
+    (RPT_VERSION_MAJOR * 10000 + RPT_VERSION_MINOR * 100 + RPT_VERSION_PATCH)
 
 /* ---------------------------------------------------------------------
  * Sizes and limits. tests/unit/test_const.c checks that the code uses
@@ -223,6 +244,7 @@ typedef struct rpt_meta {
 /* The metadata of a record, as given to rpt_writer_add(). Strings are
  * UTF-8 and NUL-terminated; the writer copies what it needs. */
 typedef struct rpt_record_info {
+    size_t size;            /* sizeof(rpt_record_info), or 0: the 1.0 fields */
     const char *name;       /* required: path-like, unique (spec 4.4) */
     int64_t issued;         /* seconds since 1970-01-01T00:00:00Z */
     const char *title;      /* NULL or "": none */
@@ -259,6 +281,7 @@ typedef struct rpt_record {
     const uint8_t *data;    /* the payload; NULL when only metadata was read */
     size_t data_len;
     int trusted;            /* 1 when the signer is in the trusted set */
+    uint64_t reserved[6];   /* for later fields; the library zeroes it */
 } rpt_record;
 
 /* ---------------------------------------------------------------------
@@ -267,16 +290,30 @@ typedef struct rpt_record {
 typedef struct rpt_writer rpt_writer;
 
 typedef struct rpt_writer_options {
+    size_t size;            /* set by rpt_writer_options_init(); 0: 1.0 */
     int level;              /* zlib level 0..9; -1 = default (6) */
     unsigned threads;       /* worker threads; 0 = one per online core */
     int64_t created;        /* creation time; INT64_MIN = now */
     const uint8_t *archive_id; /* 16 bytes; NULL = random */
     const char *software;   /* creating software; NULL = "rpt <version>" */
     const char *key_comment; /* comment stored with the signer key */
+    /* Append only: the keys whose seals an append may build on, besides
+     * the signer's own (always trusted). n_trusted keys, not copied: they
+     * must outlive rpt_writer_open_append(). */
+    const rpt_pubkey *trusted;
+    size_t n_trusted;
 } rpt_writer_options;
 
+/* Fills the size bytes at opt with the defaults and sets opt->size to
+ * size. Call it through rpt_writer_options_init(), which passes the size
+ * the caller was compiled with; a binding that cannot use inline functions
+ * calls this with its own struct size. */
+RPT_EXPORT void rpt_writer_options_init_size(rpt_writer_options *opt, size_t size);
+
 /* Fills *opt with the defaults. */
-RPT_EXPORT void rpt_writer_options_init(rpt_writer_options *opt);
+static inline void rpt_writer_options_init(rpt_writer_options *opt) {
+    rpt_writer_options_init_size(opt, sizeof *opt);
+}
 
 /* Opens a writer that builds a new archive at path. The bytes go to a
  * temporary file in the same directory, which rpt_writer_close() fsyncs
@@ -298,14 +335,22 @@ RPT_EXPORT int rpt_writer_open_fd(rpt_writer **out, int fd,
                                   const rpt_writer_options *opt) RPT_WARN_UNUSED;
 
 /* Opens an existing archive to append a new generation. The archive is
- * verified first (seal chain, index; not every record). New records go
- * after the last trailer; rpt_writer_close() writes a new index segment,
- * a seal chained to the previous one and a new trailer, then fsyncs.
- * Until then the earlier generation stays complete and valid. An
- * incomplete tail left by an earlier crash is cut off first. opt's
- * archive_id, created and software are ignored. Returns RPT_OK,
- * RPT_E_IO, the reader's codes for a damaged archive, RPT_E_NOMEM or
- * RPT_E_ARG. */
+ * checked first, before a byte is written or cut (not every record):
+ * every generation's seal (its digest, the chain, the signature) must
+ * verify and be signed by sk's own key or by one of opt->trusted, since
+ * the new seal vouches for everything before it (RPT_E_UNTRUSTED
+ * otherwise); sk's key id must not be listed with another public key
+ * (RPT_E_KEY). New records go after the last trailer;
+ * rpt_writer_close() writes a new index segment, a seal chained to the
+ * previous one and a new trailer, then fsyncs. Until then the earlier
+ * generation stays complete and valid. An incomplete tail left by an
+ * earlier crash is cut off first, but only when it holds no SEAL of this
+ * archive whose signature verifies: such a tail is a sealed generation
+ * whose trailer is damaged, and the append fails with RPT_E_FORMAT,
+ * leaving the file as it was. opt's archive_id, created and software
+ * are ignored. Returns RPT_OK, RPT_E_IO, the reader's codes for a
+ * damaged archive, RPT_E_DIGEST, RPT_E_BADSIG, RPT_E_UNTRUSTED,
+ * RPT_E_KEY, RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_writer_open_append(rpt_writer **out, const char *path,
                                       const rpt_seckey *sk,
                                       const rpt_writer_options *opt) RPT_WARN_UNUSED;
@@ -459,11 +504,25 @@ RPT_EXPORT int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags,
  * clean end only, or an error code as rpt_reader_read(). At the end of an
  * archive with an incomplete tail it returns rpt_archive_info's
  * tail_status instead of RPT_EOF. In sequential mode an index, seal or
- * trailer that fails, or data that ends early, is reported here too, and
- * ends the pass: every later call returns the same code. In salvage mode
+ * trailer that fails is reported here too, once, and the pass goes on;
+ * data that ends early or framing that is lost ends the pass: every
+ * later call returns the same code. In salvage mode
  * damaged stretches are skipped and only intact, verified records are
  * returned; rpt_reader_salvage_lost() tells how many bytes were skipped. */
 RPT_EXPORT int rpt_reader_next(rpt_reader *r, rpt_record *out) RPT_WARN_UNUSED;
+
+/* Sequential reading and salvage: whether record number i, once
+ * returned by rpt_reader_next(), is covered by its own generation's
+ * seal. Returns 1 once that generation's index, seal and trailer have
+ * been read and checked in full (the seal's digest, the chain, the
+ * signature, and trust when keys are trusted); 0 while they have not
+ * been read yet; or, when they never will cover it, the code of the
+ * first failure among them (RPT_E_BADSIG, RPT_E_DIGEST, RPT_E_UNTRUSTED,
+ * a damage code, or RPT_E_TRUNCATED when the data ended first). A tool
+ * that writes records as they come keeps each aside until this says 1
+ * (spec 7.3). RPT_E_ARG in random-access mode, where the seal is checked
+ * before any record is read. */
+RPT_EXPORT int rpt_reader_sealed(const rpt_reader *r, uint64_t i) RPT_WARN_UNUSED;
 
 /* Bytes skipped as damaged by a salvage scan so far. */
 RPT_EXPORT uint64_t rpt_reader_salvage_lost(const rpt_reader *r);
@@ -487,6 +546,7 @@ typedef struct rpt_verify_summary {
     uint64_t untrusted; /* valid signature by a key not trusted */
     uint64_t generations; /* seals verified */
     int archive_status; /* worst archive-level status: RPT_OK or RPT_E_* */
+    uint64_t reserved[6]; /* for later fields; the library zeroes it */
 } rpt_verify_summary;
 
 /* Checks everything: every chunk's CRC, every record's digest and
@@ -532,13 +592,13 @@ typedef struct rpt_archive_info {
     /* When tail_bytes is not 0 the archive is not clean, and a tool MUST
      * report it (spec 7.2): tail_status is RPT_E_TRUNCATED for an append
      * that did not finish, or the damage code (RPT_E_FORMAT...) the chunks
-     * after the trailer show; tail_seals counts SEAL chunks there, each a
-     * newer generation whose trailer is lost, so that the generation
-     * opened is not the newest; tail_detail says it in words ("" when the
-     * archive is clean). RPT_OK and 0 for a clean archive. */
-    int tail_status;
+     * after the trailer show; tail_seals counts the SEAL chunks there, each
+     * a newer generation whose trailer is lost, so that the generation
+     * opened is not the newest. RPT_OK and 0 for a clean archive. The
+     * detail in words is what rpt_reader_next() reports at the end. */
+    int32_t tail_status;
     uint32_t tail_seals;
-    const char *tail_detail;
+    uint64_t reserved[7];  /* for later fields; the library zeroes it */
 } rpt_archive_info;
 
 /* Fills *out (random access; in sequential mode after the pass). */

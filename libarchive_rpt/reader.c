@@ -559,7 +559,6 @@ int rpt_reader_info(rpt_reader *r, rpt_archive_info *out) {
     out->tail_bytes = r->tail_bytes;
     out->tail_status = r->tail_status;
     out->tail_seals = r->tail_seals;
-    out->tail_detail = r->tail_status ? r->tail_detail : "";
     for (size_t i = 0; i < r->n_segs; i++) out->index_bytes += r->segs[i].body_len + 12u;
     return RPT_OK;
 }

@@ -78,6 +78,12 @@ typedef struct rpt_scan {
     uint64_t *damaged;     /* records reported (damaged or forged), increasing */
     size_t n_damaged, cap_damaged;
     const struct rpt_reader *names_from; /* names damaged records by index */
+    /* what each ended generation's index, seal and trailer came to, for
+     * rpt_reader_sealed(): records before end, and RPT_OK or a failure */
+    struct rpt_verdict { uint64_t end; int status; } *verdicts;
+    size_t n_verdicts, cap_verdicts;
+    int gen_status;        /* first failure of this generation's own chunks */
+    int gen_sealed;        /* its seal checked in full: D, chain, signature, trust */
 } rpt_scan;
 
 struct rpt_reader {

@@ -16,6 +16,7 @@ void rpti_scan_free(rpt_scan *s) {
     free(s->segs);
     rpti_names_free(&s->names);
     free(s->damaged);
+    free(s->verdicts);
     memset(s, 0, sizeof *s);
 }
 
@@ -268,9 +269,28 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
                           prev_damaged ? NULL : prev, c->offset};
     int rc = rpti_seal_check(r, &sl, &x, st->detail);
     if (rc) st->status = rc;
+    else if (x.d && x.prev) s->gen_sealed = 1; /* checked in full */
 }
 
-static void end_generation(rpt_scan *s, uint64_t offset, size_t len) {
+/* Keeps what the generation's own chunks came to; status is the
+ * trailer's. A record may be relied on only when this is RPT_OK. */
+static int keep_verdict(rpt_scan *s, int status) {
+    if (!status) status = s->gen_status;
+    if (!status && !s->gen_sealed) status = RPT_E_FORMAT; /* no seal checked */
+    if (rpti_grow(&s->verdicts, &s->cap_verdicts, s->n_verdicts + 1, sizeof *s->verdicts))
+        return RPT_E_NOMEM;
+    s->verdicts[s->n_verdicts].end = s->seen.n;
+    s->verdicts[s->n_verdicts++].status = status;
+    s->gen_status = 0;
+    s->gen_sealed = 0;
+    return RPT_OK;
+}
+
+static void end_generation(rpt_scan *s, uint64_t offset, size_t len, step *st) {
+    if (keep_verdict(s, st->status)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        s->stop = 1;
+    }
     s->gen++;
     s->in_gen = 0;
     s->gen_index_off = s->gen_seal_off = 0;
@@ -296,7 +316,7 @@ static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
              (unsigned long long)c->offset);
     }
     /* whatever the verdict, the generation ends here */
-    end_generation(s, c->offset, c->raw_len);
+    end_generation(s, c->offset, c->raw_len, st);
 }
 
 /* Finds the next plausible chunk after a damaged stretch (salvage). */
@@ -329,6 +349,7 @@ static int resync(rpt_reader *r, uint64_t from) {
 /* One chunk. Sets st->end at a clean end; s->stop when the framing is
  * lost and the pass cannot go on. */
 static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *out, step *st);
+static void scan_chunk(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *out, step *st);
 
 static void scan_step(rpt_reader *r, rpt_record *out, step *st) {
     rpt_chunk c;
@@ -338,8 +359,17 @@ static void scan_step(rpt_reader *r, rpt_record *out, step *st) {
     scan_handle(r, c, rc, eof, out, st);
 }
 
-/* What to make of the chunk just read (or of its failure, or the end). */
+/* A failure that is not a record's (index, seal, keys out of place...)
+ * means the generation's records are not covered by its seal. */
 static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *out, step *st) {
+    uint32_t gen = r->scan.gen;
+    scan_chunk(r, c, rc, eof, out, st);
+    if (st->status && !st->is_record && r->scan.gen == gen && !r->scan.gen_status)
+        r->scan.gen_status = st->status;
+}
+
+/* What to make of the chunk just read (or of its failure, or the end). */
+static void scan_chunk(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *out, step *st) {
     rpt_scan *s = &r->scan;
     memset(st, 0, sizeof *st);
     if (eof) {
@@ -384,7 +414,7 @@ static void scan_handle(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record 
             }
             if (r->flags & RPT_OPEN_SALVAGE) s->lost += len;
             s->pos += len;
-            if (c.type == RPT_T_TRLR) end_generation(s, at, (size_t)len);
+            if (c.type == RPT_T_TRLR) end_generation(s, at, (size_t)len, st);
             else s->in_gen = 1;
             return;
         }
@@ -453,9 +483,13 @@ int rpti_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
             }
             continue;
         }
-        /* an index, seal or trailer that fails, data that ends early, or
-         * framing lost: the pass is over, and says so to every later call */
-        return rpti_fail(&r->fail, st.status ? st.status : RPT_E_FORMAT, "%s", st.detail);
+        /* data that ends early or framing lost: the pass is over, and
+         * says so to every later call */
+        if (s->stop || st.end)
+            return rpti_fail(&r->fail, st.status ? st.status : RPT_E_FORMAT, "%s", st.detail);
+        /* an index, seal or trailer that fails is said once; the pass goes
+         * on, and the next generation is judged on its own */
+        return rpti_seterr(r->err, st.status, "%s", st.detail);
     }
 }
 
@@ -689,4 +723,16 @@ int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_sum
     if (rc) rpti_seterr(r->err, rc, "%s", rpt_reader_error(v));
     rpt_reader_free(v);
     return rc;
+}
+
+int rpt_reader_sealed(const rpt_reader *r, uint64_t i) {
+    if (!r || (!r->seq && !(r->flags & RPT_OPEN_SALVAGE))) return RPT_E_ARG;
+    const rpt_scan *s = &r->scan;
+    size_t lo = 0, hi = s->n_verdicts;
+    while (lo < hi) { /* the first generation that ends after record i */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->verdicts[mid].end <= i) lo = mid + 1; else hi = mid;
+    }
+    if (lo < s->n_verdicts) return s->verdicts[lo].status ? s->verdicts[lo].status : 1;
+    return s->done ? RPT_E_TRUNCATED : 0;
 }

@@ -6,14 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef RPT_VERSION
-#define RPT_VERSION "1.0.0"
-#endif
 
 const uint8_t rpti_magic[RPT_MAGIC_BYTES] = {0x80 | RPT_FORMAT_MAJOR, 'R', 'P', 'T',
                                             0x0D, 0x0A, 0x1A, 0x0A};
 
-const char *rpt_version(void) { return RPT_VERSION; }
+const char *rpt_version(void) { return RPT_VERSION_STRING; }
 
 int rpt_init(void) { return sodium_init() < 0 ? RPT_E_CRYPTO : RPT_OK; }
 

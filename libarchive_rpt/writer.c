@@ -3,7 +3,7 @@
  * order (so any thread count gives the same bytes), then index, seal and
  * trailer; a temporary file renamed into place, or an append that leaves
  * the earlier generation intact until the new trailer is down. */
-#include "reader.h"
+#include "append.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -372,6 +372,10 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     if (!w) return RPT_E_ARG;
     if (w->failed || w->closed) return rpti_seterr(w->err, RPT_E_ARG, "the writer has failed or is closed");
     if (!info || (!data && len)) return rpti_seterr(w->err, RPT_E_ARG, "no record given");
+    /* 0 is the 1.0 layout; anything between is a caller's mistake */
+    if (info->size && info->size < sizeof *info)
+        return rpti_seterr(w->err, RPT_E_ARG, "rpt_record_info.size is %zu, less than %zu",
+                           info->size, sizeof *info);
     if (!info->name || rpt_name_check(info->name, strlen(info->name))) {
         w->failed = 1;
         return rpti_seterr(w->err, RPT_E_NAME, "unsafe or invalid record name '%.200s'",
@@ -621,18 +625,33 @@ int rpt_writer_close(rpt_writer *w) {
 }
 
 /* ----- opening ----- */
-void rpt_writer_options_init(rpt_writer_options *opt) {
-    memset(opt, 0, sizeof *opt);
-    opt->level = -1;
-    opt->created = INT64_MIN;
+/* The size of rpt_writer_options in release 1.0, what a size of 0 means. */
+#define OPTIONS_SIZE_1_0 sizeof(rpt_writer_options)
+
+void rpt_writer_options_init_size(rpt_writer_options *opt, size_t size) {
+    if (!opt || size < sizeof opt->size) return;
+    rpt_writer_options def;
+    memset(&def, 0, sizeof def);
+    def.level = -1;
+    def.created = INT64_MIN;
+    memcpy(opt, &def, size < sizeof def ? size : sizeof def);
+    if (size > sizeof def) memset((char *)opt + sizeof def, 0, size - sizeof def);
+    opt->size = size;
 }
 
-static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rpt_writer_options *opt) {
-    rpt_writer_options def;
-    if (!opt) {
-        rpt_writer_options_init(&def);
-        opt = &def;
-    }
+/* Reads the fields the caller knows of; later ones keep their defaults. */
+static void options_take(rpt_writer_options *dst, const rpt_writer_options *src) {
+    rpt_writer_options_init(dst);
+    if (!src) return;
+    size_t n = src->size ? src->size : OPTIONS_SIZE_1_0;
+    memcpy(dst, src, n < sizeof *dst ? n : sizeof *dst);
+    dst->size = sizeof *dst;
+}
+
+static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rpt_writer_options *given) {
+    rpt_writer_options taken;
+    const rpt_writer_options *opt = &taken;
+    options_take(&taken, given);
     rpt_writer *w = *out = calloc(1, sizeof *w);
     if (!w) return RPT_E_NOMEM;
     w->fd = -1;
@@ -704,6 +723,17 @@ int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt
     return RPT_OK;
 }
 
+/* Refuses a key id taken by another key, earlier generations sealed by
+ * a key not trusted or not chained, and a tail that holds a seal. */
+static int append_checks(rpt_writer *w, rpt_reader *r, const rpt_writer_options *opt) {
+    rpti_sealers t = {opt ? opt->trusted : NULL, opt && opt->trusted ? opt->n_trusted : 0, {{0}, {0}}};
+    rpt_seckey_public(w->sk, &t.own);
+    int rc = rpti_append_check_key(r, &t.own, w->err);
+    if (!rc) rc = rpti_append_check_sealers(r, &t, w->err);
+    if (!rc && r->tail_bytes) rc = rpti_append_check_tail(r, &t, w->err);
+    return rc;
+}
+
 int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
                            const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
@@ -724,6 +754,13 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
         return rc;
     }
     rpt_reader *r = w->old;
+    /* nothing is cut or written until the archive is known to be one to
+     * build on; the descriptor is closed so rpt_writer_free() cuts nothing */
+    if ((rc = append_checks(w, r, opt))) {
+        close(w->fd);
+        w->fd = -1;
+        return rc;
+    }
     w->old_size = r->trailer_offset + RPT_TRAILER_BYTES;
     if (r->tail_bytes && ftruncate(w->fd, (off_t)w->old_size) != 0)
         return rpti_seterr(w->err, RPT_E_IO, "cannot cut off the incomplete tail of '%s': %s", path,

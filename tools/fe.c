@@ -3,6 +3,7 @@
 #include "fe.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
@@ -59,6 +60,76 @@ void fe_usage_error(const char *fmt, ...) {
     exit(FE_EXIT_USAGE);
 }
 
+/* ---------------------------------------------------------------- options */
+/* Edit distance between a and b, capped: enough to rank near misses. */
+static size_t edit_distance(const char *a, size_t na, const char *b) {
+    size_t nb = strlen(b), row[64];
+    if (na >= 63 || nb >= 63) return SIZE_MAX;
+    for (size_t j = 0; j <= nb; j++) row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+/* The long option nearest to what was typed ("--sorce" -> "source"), or
+ * NULL when nothing is near enough to be a typo. */
+static const char *nearest_option(const char *typed, const struct option *longopts) {
+    size_t n = strcspn(typed, "=");
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (const struct option *o = longopts; o && o->name; o++) {
+        size_t d = edit_distance(typed, n, o->name);
+        /* on a tie, the one that starts as typed: "sorce" is "source" */
+        if (d < best_d || (d == best_d && best && best[0] != typed[0] && o->name[0] == typed[0]))
+            best_d = d, best = o->name;
+    }
+    size_t limit = n <= 4 ? 1 : 2;
+    return best_d <= limit ? best : NULL;
+}
+
+/* What to call the option getopt stopped at, for a message. */
+static void option_text(char **argv, int optindex, int opt, char *buf, size_t cap) {
+    const char *arg = optindex > 0 ? argv[optindex - 1] : NULL;
+    if (opt > 0 && opt < 128 && (!arg || strncmp(arg, "--", 2) != 0))
+        snprintf(buf, cap, "-%c", opt);
+    else if (arg)
+        snprintf(buf, cap, "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(buf, cap, "?");
+}
+
+int fe_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts) {
+    char spec[128];
+    /* a leading ':' tells a missing argument (':') from an unknown option */
+    snprintf(spec, sizeof spec, ":%s", shortopts);
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c != '?' && c != ':') return c;
+    char what[96];
+    option_text(argv, optind, optopt, what, sizeof what);
+    if (c == ':') fe_usage_error("option '%s' needs an argument", what);
+    const char *near = NULL;
+    if (strncmp(what, "--", 2) == 0) {
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (strcmp(o->name, what + 2) == 0 && o->has_arg == no_argument)
+                fe_usage_error("option '%s' takes no argument", what);
+        near = nearest_option(what + 2, longopts);
+    }
+    if (near) fe_usage_error("unknown option '%s'; did you mean '--%s'?", what, near);
+    fe_usage_error("unknown option '%s'", what);
+    return '?';
+}
+
 void fe_print_version(void) {
     printf("%s %s (libarchive_rpt %s)\n", fe_progname, rpt_version(),
            rpt_version());
@@ -102,9 +173,22 @@ int fe_report_tail(const char *archive, rpt_reader *r) {
     int rc = rpt_reader_info(r, &in);
     if (rc != RPT_OK) return fe_exit_status(rc);
     if (in.tail_status == RPT_OK) return FE_EXIT_OK;
-    fe_warn("%s: %s%s", archive, in.tail_detail,
-            in.tail_status == RPT_E_TRUNCATED && !in.tail_seals
-                ? " (rpt-pack --append cuts it off)" : "");
+    if (in.tail_seals)
+        fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "
+                "archive (%s): they hold a newer seal, so generation %zu, the one read, is not "
+                "the newest",
+                archive, (unsigned long long)in.tail_bytes, in.n_generations,
+                rpt_strerror(in.tail_status), in.n_generations);
+    else if (in.tail_status == RPT_E_TRUNCATED)
+        fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "
+                "archive: an incomplete generation, an append that did not finish "
+                "(rpt-pack --append cuts it off)",
+                archive, (unsigned long long)in.tail_bytes, in.n_generations);
+    else
+        fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "
+                "archive (%s)",
+                archive, (unsigned long long)in.tail_bytes, in.n_generations,
+                rpt_strerror(in.tail_status));
     return fe_exit_status(in.tail_status);
 }
 
@@ -301,6 +385,14 @@ int fe_keys_trust(const fe_keys *ks, rpt_reader *r) {
     return 0;
 }
 
+int fe_keys_none(const fe_keys *ks, int status, int say) {
+    if (ks->n > 0) return status;
+    if (say)
+        fe_warn("no key was trusted: the signatures match the archive's own keys, "
+                "which proves integrity, not the signer; give -p PUBFILE or -P KEY");
+    return fe_worse(status, FE_EXIT_UNTRUSTED);
+}
+
 void fe_keys_free(fe_keys *ks) {
     free(ks->k);
     ks->k = NULL;
@@ -490,13 +582,6 @@ void fe_hex(FILE *f, const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", p[i]);
 }
 
-void fe_print_safe(FILE *f, const char *s) {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-    }
-}
-
 char *fe_name_normalise(const char *path, const char **why) {
     size_t n = strlen(path), o = 0;
     char *out;
@@ -571,7 +656,9 @@ double fe_clock(void) {
 
 void fe_progress_start(fe_progress *pg, int quiet, uint64_t items, uint64_t bytes) {
     memset(pg, 0, sizeof *pg);
-    pg->enabled = !quiet && isatty(STDERR_FILENO);
+    /* a dumb terminal cannot redraw a line in place */
+    const char *term = getenv("TERM");
+    pg->enabled = !quiet && isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
     pg->start = fe_started > 0 ? fe_started : fe_clock();
     pg->total_items = items;
     pg->total_bytes = bytes;

@@ -69,6 +69,12 @@ int fe_keys_add_file(fe_keys *ks, const char *path);
 int fe_keys_add_base64(fe_keys *ks, const char *b64);
 int fe_keys_trust(const fe_keys *ks, rpt_reader *r);
 void fe_keys_free(fe_keys *ks);
+/* Without -p or -P a tool can check signatures only against the
+ * archive's own keys, which proves integrity, not who signed (spec 7.6).
+ * Every tool that verifies treats that alike: with no key given it
+ * prints the same note (when say is non-zero) and returns the worse of
+ * status and 4; with keys it returns status. */
+int fe_keys_none(const fe_keys *ks, int status, int say);
 
 /* Parses "@SECONDS", "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]]" with
  * 'T' or ' ', then "Z", "+HH:MM", "-HHMM", "+HH" or nothing (UTC).
@@ -88,8 +94,15 @@ void fe_json_cstr(FILE *f, const char *s);
 /* Writes n bytes as lower-case hex. */
 void fe_hex(FILE *f, const uint8_t *p, size_t n);
 
-/* Prints s for a person: control characters become '?'. */
+/* Text from an archive or a command line, for a person (fe_safe.c): C0,
+ * DEL and C1 controls, bidi controls and invalid UTF-8 show as visible
+ * escapes (\x1b, \u202e, \xff) and a backslash as \\. Every human-readable
+ * output goes through these; JSON output is escaped by fe_json_str(). */
+void fe_put_safe(FILE *f, const char *s, size_t n);
 void fe_print_safe(FILE *f, const char *s);
+/* The escaped form of s in one of four rotating buffers, for messages:
+ * fe_warn("record '%s'", fe_safe(name)). Valid until four more calls. */
+const char *fe_safe(const char *s);
 
 /* Normalises a path as given into a record name, as tar does: removes
  * "./" components and repeated slashes. Refuses a leading '/', a ".."
@@ -102,6 +115,12 @@ int fe_utf8_text(const uint8_t *p, size_t n);
 
 /* "12.3 KiB" into buf. */
 void fe_bytes_human(uint64_t n, char buf[32]);
+
+/* getopt_long() with the front end's messages: an unknown option, with
+ * "did you mean" for a near miss of a long one, or a missing argument is
+ * a usage error (exit 2), said once. Returns as getopt_long(). */
+struct option;
+int fe_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* A progress line on stderr, shown only when stderr is a terminal, not
  * quiet, and the job has run past one second. */

@@ -28,16 +28,29 @@ static const char usage_text[] =
     "  -O, --to-stdout    write the payloads to standard output instead\n"
     "  -f, --force        replace existing files\n"
     "      --glob         NAMEs are shell patterns (* ? [...])\n"
-    "      --salvage      damaged archive: extract every intact, verified record\n"
-    "                     and report what was lost\n"
+    "      --salvage      damaged archive: extract every intact, verified record,\n"
+    "                     report what was lost and which records no valid seal\n"
+    "                     covers\n"
     "      --no-verify    skip signature and digest checks (says so)\n"
     "  -v, --verbose      name each file as it is extracted\n"
     "  -q, --quiet        no notes\n"
     "  -h, --help         show this help;  -V, --version  show the version\n"
     "\n"
-    "When several problems occur the exit status is the most serious, in the\n"
-    "order 2, 3, 1, 4.\n"
+    "From a pipe ('-') each record is held under a temporary name until its\n"
+    "generation's seal checks, and removed if it does not. Without -p or -P\n"
+    "the exit status is 4, as for rpt-verify. When several problems occur the\n"
+    "exit status is the most serious, in the order 2, 3, 1, 4.\n"
     "\n" FE_EXIT_HELP;
+
+/* A record written under a temporary name (or, with -O, into x->held_out)
+ * until the seal of its generation is checked: a pipe reaches the seal
+ * only after the records it covers. */
+typedef struct held {
+    uint64_t number;
+    char *name;
+    char tmp[40];      /* the temporary leaf, next to where it goes */
+    uint64_t off, len; /* -O: its bytes in x->held_out */
+} held;
 
 typedef struct xctx {
     fe_keys keys;
@@ -49,6 +62,10 @@ typedef struct xctx {
     char *matched;
     int status;
     uint64_t extracted;
+    held *held;        /* oldest first, from held_first on */
+    size_t n_held, held_first, cap_held;
+    FILE *held_out;
+    uint64_t held_bytes;
 } xctx;
 
 static void problem(xctx *x, int status) { x->status = fe_worse(x->status, status); }
@@ -90,20 +107,33 @@ static int place(int dfd, const char *tmp, const char *leaf, int force) {
     return 0;
 }
 
-/* Writes one verified record under x->dirfd, component by component, with
- * O_NOFOLLOW everywhere. Returns an exit status. */
-static int write_file(xctx *x, const rpt_record *rec) {
-    size_t len = strlen(rec->name);
-    char *path = malloc(len + 1), *comp, *slash, tmp[40];
-    int cur, fd = -1, e;
-    struct stat st;
-    struct timespec times[2];
+/* place(), removing tmp when it fails. Returns 0, an exit status for an
+ * existing file (said here), or -1 with errno for anything else. */
+static int place_or_say(int dfd, const char *tmp, const char *leaf, const char *name, int force) {
+    if (place(dfd, tmp, leaf, force) == 0) return 0;
+    int e = errno;
+    unlinkat(dfd, tmp, 0);
+    if (e == EEXIST) {
+        fe_warn("'%s' exists; use -f to replace it", name);
+        return FE_EXIT_USAGE;
+    }
+    errno = e;
+    return -1;
+}
 
-    if (!path) fe_die(FE_EXIT_USAGE, "out of memory");
-    memcpy(path, rec->name, len + 1);
+/* Opens the directory record name goes in under x->dirfd, component by
+ * component, with O_NOFOLLOW everywhere, making what is missing. Sets
+ * *dirfd and *leaf (into *path, which the caller frees). Returns 0 or an
+ * exit status, having said why. */
+static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const char **leaf) {
+    size_t len = strlen(name);
+    char *p = malloc(len + 1), *comp, *slash;
+    int cur;
+    if (!p) fe_die(FE_EXIT_USAGE, "out of memory");
+    memcpy(p, name, len + 1);
     cur = dup(x->dirfd);
     if (cur < 0) fe_die(FE_EXIT_USAGE, "dup: %s", strerror(errno));
-    comp = path;
+    comp = p;
     while ((slash = strchr(comp, '/')) != NULL) {
         int next;
         *slash = '\0';
@@ -112,8 +142,8 @@ static int write_file(xctx *x, const rpt_record *rec) {
         if (next < 0) {
             if (errno == ELOOP || errno == ENOTDIR) {
                 fe_warn("'%s': '%s' is a symbolic link or not a directory; not followed, "
-                        "record not extracted", rec->name, path);
-                free(path);
+                        "record not extracted", name, p);
+                free(p);
                 close(cur);
                 return FE_EXIT_USAGE;
             }
@@ -124,6 +154,28 @@ static int write_file(xctx *x, const rpt_record *rec) {
         *slash = '/';
         comp = slash + 1;
     }
+    *dirfd = cur;
+    *path = p;
+    *leaf = comp;
+    return 0;
+fail:
+    fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
+    close(cur);
+    free(p);
+    return FE_EXIT_USAGE;
+}
+
+/* Writes one verified record under x->dirfd, never through a symbolic
+ * link. With keep_tmp it stops short of the final name and leaves the
+ * temporary leaf's name in keep_tmp (40 bytes). Returns an exit status. */
+static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
+    char *path, tmp[40];
+    const char *comp;
+    int cur, fd = -1, e, rc;
+    struct stat st;
+    struct timespec times[2];
+
+    if ((rc = open_parent(x, rec->name, &cur, &path, &comp)) != 0) return rc;
     if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISDIR(st.st_mode)) {
             fe_warn("'%s' is a directory; record not extracted", rec->name);
@@ -159,54 +211,156 @@ static int write_file(xctx *x, const rpt_record *rec) {
         goto fail;
     }
     fd = -1;
-    if (place(cur, tmp, comp, x->force) != 0) {
-        e = errno;
-        unlinkat(cur, tmp, 0);
-        errno = e;
-        if (e == EEXIST) {
-            fe_warn("'%s' exists; use -f to replace it", rec->name);
-            free(path);
-            close(cur);
-            return FE_EXIT_USAGE;
-        }
-        goto fail;
+    if (keep_tmp) {
+        memcpy(keep_tmp, tmp, sizeof tmp);
+        close(cur);
+        free(path);
+        return 0;
     }
+    rc = place_or_say(cur, tmp, comp, rec->name, x->force);
     close(cur);
     free(path);
-    return 0;
+    if (rc < 0) goto fail_noclose;
+    return rc;
 fail:
     e = errno;
-    fe_warn("cannot extract '%s' into '%s': %s", rec->name, x->dir, strerror(e));
     if (fd >= 0) close(fd);
     close(cur);
     free(path);
+    errno = e;
+fail_noclose:
+    fe_warn("cannot extract '%s' into '%s': %s", rec->name, x->dir, strerror(errno));
     return FE_EXIT_USAGE;
 }
 
-static void emit(xctx *x, const rpt_record *rec) {
+static void announce(xctx *x, const char *name) {
+    x->extracted++;
+    if (x->verbose) {
+        FILE *f = x->to_stdout ? stderr : stdout;
+        fe_print_safe(f, name);
+        fputc('\n', f);
+    }
+}
+
+/* Keeps a written record aside (see held). */
+static int hold(xctx *x, const rpt_record *rec) {
+    held h;
+    memset(&h, 0, sizeof h);
+    if (x->to_stdout) {
+        if (!x->held_out && !(x->held_out = tmpfile()))
+            fe_die(FE_EXIT_USAGE, "cannot make a temporary file: %s", strerror(errno));
+        if (write_all(fileno(x->held_out), rec->data, rec->data_len) != 0)
+            fe_die(FE_EXIT_USAGE, "cannot write a temporary file: %s", strerror(errno));
+        h.off = x->held_bytes;
+        h.len = rec->data_len;
+        x->held_bytes += rec->data_len;
+    } else {
+        int rc = write_file(x, rec, h.tmp);
+        if (rc) return rc;
+    }
+    if (x->n_held == x->cap_held) {
+        size_t cap = x->cap_held ? x->cap_held * 2 : 64;
+        held *nh = realloc(x->held, cap * sizeof *nh);
+        if (!nh) fe_die(FE_EXIT_USAGE, "out of memory");
+        x->held = nh;
+        x->cap_held = cap;
+    }
+    h.number = rec->number;
+    h.name = strdup(rec->name);
+    if (!h.name) fe_die(FE_EXIT_USAGE, "out of memory");
+    x->held[x->n_held++] = h;
+    return 0;
+}
+
+static void emit(xctx *x, const rpt_record *rec, int held_back) {
     int rc;
     if (rpt_name_check(rec->name, strlen(rec->name)) != RPT_OK) {
         fe_warn("record %llu: unsafe name, not extracted", (unsigned long long)rec->number);
         problem(x, FE_EXIT_DAMAGED);
         return;
     }
-    if (x->to_stdout) {
+    if (held_back) {
+        rc = hold(x, rec);
+    } else if (x->to_stdout) {
         if (write_all(STDOUT_FILENO, rec->data, rec->data_len) != 0)
             fe_die(FE_EXIT_USAGE, "cannot write to standard output: %s", strerror(errno));
         rc = 0;
     } else {
-        rc = write_file(x, rec);
+        rc = write_file(x, rec, NULL);
     }
     if (rc) {
         problem(x, rc);
         return;
     }
-    x->extracted++;
-    if (x->verbose) {
-        FILE *f = x->to_stdout ? stderr : stdout;
-        fe_print_safe(f, rec->name);
-        fputc('\n', f);
+    if (!held_back) announce(x, rec->name);
+}
+
+/* A held record whose seal checked: to its final name, or to stdout. */
+static void release(xctx *x, const held *h) {
+    if (x->to_stdout) {
+        uint8_t buf[65536];
+        for (uint64_t done = 0; done < h->len;) {
+            size_t n = h->len - done < sizeof buf ? (size_t)(h->len - done) : sizeof buf;
+            ssize_t got = pread(fileno(x->held_out), buf, n, (off_t)(h->off + done));
+            if (got <= 0) fe_die(FE_EXIT_USAGE, "cannot read a temporary file: %s", strerror(errno));
+            if (write_all(STDOUT_FILENO, buf, (size_t)got) != 0)
+                fe_die(FE_EXIT_USAGE, "cannot write to standard output: %s", strerror(errno));
+            done += (uint64_t)got;
+        }
+        announce(x, h->name);
+        return;
     }
+    int dfd, rc;
+    char *path;
+    const char *leaf;
+    if ((rc = open_parent(x, h->name, &dfd, &path, &leaf)) != 0) {
+        problem(x, rc);
+        return;
+    }
+    rc = place_or_say(dfd, h->tmp, leaf, h->name, x->force);
+    if (rc < 0) {
+        fe_warn("cannot extract '%s' into '%s': %s", h->name, x->dir, strerror(errno));
+        rc = FE_EXIT_USAGE;
+    }
+    close(dfd);
+    free(path);
+    if (rc) problem(x, rc);
+    else announce(x, h->name);
+}
+
+/* A held record its seal does not cover (verdict: the failure, or 0 when
+ * the seal was never reached): its temporary file goes. */
+static void drop(xctx *x, const held *h, int verdict) {
+    int dfd;
+    char *path;
+    const char *leaf;
+    if (!x->to_stdout && open_parent(x, h->name, &dfd, &path, &leaf) == 0) {
+        unlinkat(dfd, h->tmp, 0);
+        close(dfd);
+        free(path);
+    }
+    fe_warn("%s: record %llu '%s': not extracted: %s", x->archive, (unsigned long long)h->number,
+            h->name, verdict == 0 ? "the archive was not read as far as its generation's seal"
+                                  : "its generation's seal does not cover it (see above)");
+    problem(x, fe_exit_status(verdict == 0 ? RPT_E_TRUNCATED : verdict));
+}
+
+/* Releases or drops the held records the reader has judged; at the end,
+ * drops whatever it has not. */
+static void settle_held(xctx *x, rpt_reader *r, int at_end) {
+    while (x->held_first < x->n_held) {
+        held *h = &x->held[x->held_first];
+        int verdict = rpt_reader_sealed(r, h->number);
+        if (verdict == 0 && !at_end) return;
+        if (verdict == 1) release(x, h);
+        else drop(x, h, verdict);
+        free(h->name);
+        x->held_first++;
+    }
+    x->n_held = x->held_first = 0;
+    x->held_bytes = 0;
+    if (x->held_out && ftruncate(fileno(x->held_out), 0) != 0)
+        fe_die(FE_EXIT_USAGE, "cannot empty a temporary file: %s", strerror(errno));
 }
 
 /* One record that could not be extracted. */
@@ -269,30 +423,76 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
         int rc;
         if (!want[i]) continue;
         rc = rpt_reader_read(r, i, x->no_verify ? RPT_READ_NO_VERIFY : 0, &rec);
-        if (rc == RPT_OK) emit(x, &rec);
+        if (rc == RPT_OK) emit(x, &rec, 0);
         else refused(x, r, i, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
         if (rc == RPT_E_IO || rc == RPT_E_NOMEM) break;
     }
     free(want);
 }
 
-/* One pass in file order: a pipe, or a salvage scan. */
+/* What a salvage says of the records it wrote (spec 7.5): which are not
+ * covered by a valid seal of their generation, and the class why. */
+static void salvage_report(xctx *x, rpt_reader *r, const uint64_t *numbers, size_t n) {
+    uint64_t lost = rpt_reader_salvage_lost(r), uncovered = 0;
+    int worst = FE_EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        int verdict = rpt_reader_sealed(r, numbers[i]);
+        if (verdict == 1) continue;
+        uncovered++;
+        worst = fe_worse(worst, fe_exit_status(verdict == 0 ? RPT_E_TRUNCATED : verdict));
+    }
+    if (lost > 0) problem(x, FE_EXIT_DAMAGED);
+    problem(x, worst);
+    fprintf(stderr, "%s: salvage: %llu record%s recovered; %llu damaged byte%s skipped%s\n",
+            fe_progname, (unsigned long long)x->extracted, x->extracted == 1 ? "" : "s",
+            (unsigned long long)lost, lost == 1 ? "" : "s",
+            lost ? ": whatever they held is lost" : "");
+    if (uncovered)
+        fprintf(stderr,
+                "%s: salvage: %llu of the records recovered %s NOT covered by a valid seal (%s): "
+                "each one's own signature verifies, but nothing vouches that the set is whole "
+                "or unaltered\n",
+                fe_progname, (unsigned long long)uncovered, uncovered == 1 ? "is" : "are",
+                worst == FE_EXIT_AUTH ? "a seal or index does not match"
+                : worst == FE_EXIT_UNTRUSTED ? "a seal by a key that is not trusted"
+                                             : "a seal, index or trailer is damaged or missing");
+}
+
+/* One pass in file order: a pipe, or a salvage scan. A pipe reaches a
+ * generation's seal only after its records, so it holds each back until
+ * the seal checks (spec 7.3); a salvage writes what it recovers and then
+ * says which records no valid seal covers. */
 static void extract_sequential(xctx *x, rpt_reader *r) {
-    uint64_t seen = 0;
-    int in_a_row = 0;
+    int in_a_row = 0, held_back = !x->salvage;
+    uint64_t *salvaged = NULL;
+    size_t n_salvaged = 0, cap_salvaged = 0;
     for (;;) {
         rpt_record rec;
+        memset(&rec, 0, sizeof rec);
         int rc = rpt_reader_next(r, &rec);
-        if (rc == 1) break;
+        if (held_back) settle_held(x, r, 0);
+        if (rc == RPT_EOF) break;
         if (rc == RPT_OK) {
             in_a_row = 0;
-            seen++;
-            if (wanted(x, rec.name)) emit(x, &rec);
+            if (!wanted(x, rec.name)) continue;
+            uint64_t before = x->extracted;
+            emit(x, &rec, held_back);
+            if (x->salvage && x->extracted > before) {
+                if (n_salvaged == cap_salvaged) {
+                    cap_salvaged = cap_salvaged ? cap_salvaged * 2 : 64;
+                    uint64_t *ns = realloc(salvaged, cap_salvaged * sizeof *ns);
+                    if (!ns) fe_die(FE_EXIT_USAGE, "out of memory");
+                    salvaged = ns;
+                }
+                salvaged[n_salvaged++] = rec.number;
+            }
             continue;
         }
-        refused(x, r, seen, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
+        /* the reader names the record, or the index, seal or trailer; a
+         * record it describes (rec.name set) is the one not extracted */
+        fe_warn("%s: %s%s", x->archive, rpt_reader_error(r), rec.name ? "; not extracted" : "");
+        problem(x, fe_exit_status(rc));
         if (rc == RPT_E_UNTRUSTED) {
-            seen++;
             in_a_row = 0;
             continue;
         }
@@ -301,20 +501,15 @@ static void extract_sequential(xctx *x, rpt_reader *r) {
             (!x->salvage && fe_exit_status(rc) == FE_EXIT_DAMAGED))
             break;
     }
+    if (held_back) settle_held(x, r, 1);
     for (size_t k = 0; k < x->n_names; k++) {
         if (!x->matched[k]) {
             fe_warn("%s: no record %s '%s'", x->archive, x->glob ? "matches" : "named", x->names[k]);
             problem(x, FE_EXIT_USAGE);
         }
     }
-    if (x->salvage) {
-        uint64_t lost = rpt_reader_salvage_lost(r);
-        if (lost > 0) problem(x, FE_EXIT_DAMAGED);
-        fprintf(stderr, "%s: salvage: %llu record%s recovered; %llu damaged byte%s skipped%s\n",
-                fe_progname, (unsigned long long)x->extracted, x->extracted == 1 ? "" : "s",
-                (unsigned long long)lost, lost == 1 ? "" : "s",
-                lost ? ": whatever they held is lost" : "");
-    }
+    if (x->salvage) salvage_report(x, r, salvaged, n_salvaged);
+    free(salvaged);
 }
 
 static int open_dir(const char *dir) {
@@ -349,7 +544,7 @@ int main(int argc, char **argv) {
     memset(&x, 0, sizeof x);
     x.dir = ".";
     x.dirfd = -1;
-    while ((c = getopt_long(argc, argv, "p:P:C:OfvqhV", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "p:P:C:OfvqhV", longopts)) != -1) {
         switch (c) {
         case 'p': if (fe_keys_add_file(&x.keys, optarg)) exit(FE_EXIT_USAGE); break;
         case 'P': if (fe_keys_add_base64(&x.keys, optarg)) exit(FE_EXIT_USAGE); break;
@@ -403,6 +598,11 @@ int main(int argc, char **argv) {
 
     rpt_reader_free(r);
     if (x.dirfd >= 0) close(x.dirfd);
+    if (x.held_out) fclose(x.held_out);
+    free(x.held);
+    /* without -p/-P nothing says who signed: the same note and status as
+     * every tool (--no-verify has said more already) */
+    x.status = fe_keys_none(&x.keys, x.status, !x.no_verify);
     fe_keys_free(&x.keys);
     free(x.matched);
     if (fflush(stdout) != 0) problem(&x, FE_EXIT_USAGE);

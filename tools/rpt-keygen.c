@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
     char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
 
     fe_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "p:s:Wc:fqhV", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "p:s:Wc:fqhV", longopts)) != -1) {
         switch (c) {
         case 'p': pub_path = optarg; break;
         case 's': sec_path = optarg; break;

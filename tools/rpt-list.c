@@ -207,7 +207,7 @@ int main(int argc, char **argv) {
     int info = 0, c, rc, status = 0;
 
     fe_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "lhV", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "lhV", longopts)) != -1) {
         switch (c) {
         case 'l': l.lng = 1; break;
         case 'I': info = 1; break;

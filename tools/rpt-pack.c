@@ -21,6 +21,11 @@ static const char usage_text[] =
     "  -o, --output ARCHIVE   archive to write; '-' for standard output\n"
     "  -f, --force            overwrite an existing archive\n"
     "      --append           add a new sealed generation to ARCHIVE\n"
+    "  -p, --public FILE      with --append: also build on generations sealed by\n"
+    "                         this minisign public key (repeatable); seals by\n"
+    "                         the key of -s are always trusted, any other is\n"
+    "                         refused (exit 4)\n"
+    "  -P, --pubkey KEY       the same with a base64 public key\n"
     "  -T, --files-from FILE  read more paths from FILE, one a line ('-': stdin)\n"
     "      --stdin-name NAME  pack standard input as one record called NAME\n"
     "      --follow           follow symbolic links (default: skip them)\n"
@@ -34,13 +39,18 @@ static const char usage_text[] =
     "      --meta KEY=VALUE   extra metadata, repeatable\n"
     "  -0 ... -9              deflate level (default 6: as small as 9 on bulletins, faster)\n"
     "      --dict auto|none|FILE  preset dictionary (default auto: trained from\n"
-    "                         the inputs when there are at least 8 and 64 KiB)\n"
+    "                         the inputs when there are at least 8 and 64 KiB);\n"
+    "                         with --append, none also leaves the archive's\n"
+    "                         dictionaries unused\n"
     "  -j, --threads N        worker threads (default: one per core); the\n"
     "                         output is the same for every N\n"
     "      --passphrase-file FILE  passphrase of an encrypted secret key\n"
     "  -v, --verbose          name each record as it is packed\n"
     "  -q, --quiet            no progress, no summary\n"
     "  -h, --help             show this help;  -V, --version  show the version\n"
+    "\n"
+    "An append checks every earlier seal first, and never cuts off a tail that\n"
+    "holds a seal whose signature verifies (a damaged trailer): it stops, exit 3.\n"
     "\n"
     "SOURCE_DATE_EPOCH sets the creation time and makes the archive id a\n"
     "function of the key, that time and the inputs: same inputs, same bytes.\n"
@@ -82,6 +92,7 @@ typedef struct pack {
     int64_t issued;
     rpt_meta *meta;
     size_t n_meta;
+    fe_keys sealers; /* -p/-P: whose earlier seals an append builds on */
     /* inputs */
     input *in;
     size_t n, cap;
@@ -544,6 +555,13 @@ static rpt_seckey *load_key(const pack *pk) {
     fe_pass pw = {NULL, 0};
     rpt_seckey *sk = NULL;
     rc = rpt_seckey_is_encrypted(pk->sec_path, &encrypted, err, sizeof err);
+    if (rc == RPT_E_KEY) {
+        /* the most likely mix-up: the .pub file of the pair */
+        rpt_pubkey pub;
+        if (rpt_pubkey_load(pk->sec_path, &pub, NULL, 0) == RPT_OK)
+            fe_die(FE_EXIT_USAGE, "'%s' is a public key; -s wants the secret key of the pair",
+                   pk->sec_path);
+    }
     if (rc != RPT_OK)
         fe_die(FE_EXIT_USAGE, "secret key '%s': %s", pk->sec_path, *err ? err : rpt_strerror(rc));
     if (encrypted) {
@@ -590,6 +608,8 @@ static int pack_all(pack *pk, rpt_writer *w) {
     fe_progress pg;
     uint64_t total = 0, done = 0;
     int rc;
+    /* none means none: not the dictionaries an appended archive has either */
+    int no_dict = pk->dict_opt && strcmp(pk->dict_opt, "none") == 0;
 
     if (pk->dict_opt && strcmp(pk->dict_opt, "auto") == 0) rc = train_dict(pk, w);
     else if (pk->dict_opt && strcmp(pk->dict_opt, "none") != 0) rc = add_dict_file(pk->dict_opt, w);
@@ -617,8 +637,9 @@ static int pack_all(pack *pk, rpt_writer *w) {
         info.media_type = pk->media_type ? pk->media_type : text ? NULL : "application/octet-stream";
         info.n_meta = pk->n_meta;
         info.meta = pk->meta;
-        rc = e->dict >= 0 ? rpt_writer_add_using(w, &info, data, len, (uint32_t)e->dict)
-                          : rpt_writer_add(w, &info, data, len);
+        if (e->dict >= 0) rc = rpt_writer_add_using(w, &info, data, len, (uint32_t)e->dict);
+        else if (no_dict) rc = rpt_writer_add_using(w, &info, data, len, RPT_DICT_NONE);
+        else rc = rpt_writer_add(w, &info, data, len);
         free_data(pk, data);
         if (rc != RPT_OK) {
             fe_progress_end(&pg);
@@ -655,6 +676,8 @@ int main(int argc, char **argv) {
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
         {"append", no_argument, NULL, O_APPEND_},
+        {"public", required_argument, NULL, 'p'},
+        {"pubkey", required_argument, NULL, 'P'},
         {"files-from", required_argument, NULL, 'T'},
         {"stdin-name", required_argument, NULL, O_STDIN_NAME},
         {"follow", no_argument, NULL, O_FOLLOW},
@@ -687,12 +710,14 @@ int main(int argc, char **argv) {
     memset(&pk, 0, sizeof pk);
     pk.level = DEFAULT_LEVEL;
     pk.dict_opt = "auto";
-    while ((c = getopt_long(argc, argv, "s:o:fT:j:vqhV0123456789", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "s:o:fp:P:T:j:vqhV0123456789", longopts)) != -1) {
         switch (c) {
         case 's': pk.sec_path = optarg; break;
         case 'o': pk.out_path = optarg; break;
         case 'f': pk.force = 1; break;
         case O_APPEND_: pk.append = 1; break;
+        case 'p': if (fe_keys_add_file(&pk.sealers, optarg)) exit(FE_EXIT_USAGE); break;
+        case 'P': if (fe_keys_add_base64(&pk.sealers, optarg)) exit(FE_EXIT_USAGE); break;
         case 'T':
             lists = realloc(lists, (n_lists + 1) * sizeof *lists);
             if (!lists) fe_die(FE_EXIT_USAGE, "out of memory");
@@ -732,6 +757,8 @@ int main(int argc, char **argv) {
     check_text_opt("--source", pk.source);
     check_text_opt("--media-type", pk.media_type);
     to_stdout = strcmp(pk.out_path, "-") == 0;
+    if (pk.sealers.n && !pk.append)
+        fe_usage_error("-p and -P name the keys whose seals --append builds on; they need --append");
     if (to_stdout && pk.append) fe_usage_error("--append needs an archive file, not standard output");
     if (to_stdout && isatty(STDOUT_FILENO)) fe_usage_error("will not write an archive to a terminal; redirect standard output");
     {
@@ -772,6 +799,8 @@ int main(int argc, char **argv) {
     rpt_writer_options_init(&opt);
     opt.level = pk.level;
     opt.threads = pk.threads;
+    opt.trusted = pk.sealers.k;
+    opt.n_trusted = pk.sealers.n;
     if (from_env) {
         opt.created = epoch;
         derive_archive_id(&pk, sk, epoch, archive_id);
@@ -783,6 +812,8 @@ int main(int argc, char **argv) {
     if (rc != RPT_OK) {
         fe_warn("cannot %s '%s': %s", pk.append ? "append to" : "write", pk.out_path,
                 w ? rpt_writer_error(w) : rpt_strerror(rc));
+        if (rc == RPT_E_UNTRUSTED)
+            fe_warn("if you trust that key, give its public key with -p PUBFILE or -P KEY");
         rpt_writer_free(w);
         rpt_seckey_free(sk);
         exit(fe_exit_status(rc)); /* exit, not return: pk still owns memory */
@@ -814,5 +845,6 @@ int main(int argc, char **argv) {
     free(pk.meta);
     free(pk.stack);
     free(pk.stdin_data);
+    fe_keys_free(&pk.sealers);
     return rc;
 }

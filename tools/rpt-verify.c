@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
     int c, rc, status, from_stdin;
 
     fe_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "p:P:qhV", longopts, NULL)) != -1) {
+    while ((c = fe_getopt(argc, argv, "p:P:qhV", longopts)) != -1) {
         switch (c) {
         case 'p': if (fe_keys_add_file(&keys, optarg)) exit(FE_EXIT_USAGE); break;
         case 'P': if (fe_keys_add_base64(&keys, optarg)) exit(FE_EXIT_USAGE); break;
@@ -135,10 +135,11 @@ int main(int argc, char **argv) {
         /* A crash during an append leaves bytes after the last seal. */
         if (!v.json)
             fe_warn("%s: %llu bytes after the last trailer: an incomplete generation "
-                    "(rpt-pack --append cuts it off)", v.archive, (unsigned long long)tail);
+                    "(rpt-pack --append cuts it off, unless it holds a seal)", v.archive, (unsigned long long)tail);
         status = fe_worse(status, FE_EXIT_DAMAGED);
     }
-    if (keys.n == 0 && status == FE_EXIT_OK) status = FE_EXIT_UNTRUSTED;
+    /* said after the summary, where a person reads it last */
+    status = fe_keys_none(&keys, status, 0);
 
     if (v.json) {
         printf("{\"summary\":true,\"records\":%llu,\"ok\":%llu,\"damaged\":%llu,"
@@ -156,9 +157,7 @@ int main(int argc, char **argv) {
                    (unsigned long long)sum.damaged, (unsigned long long)sum.tampered,
                    (unsigned long long)sum.untrusted, (unsigned long long)sum.generations,
                    sum.generations == 1 ? "" : "s");
-        if (keys.n == 0)
-            fe_warn("no key was trusted: the signatures match the archive's own keys, "
-                    "which proves integrity, not the signer; give -p PUBFILE or -P KEY");
+        (void)fe_keys_none(&keys, status, 1);
     }
     rpt_reader_free(r);
     fe_keys_free(&keys);

@@ -172,7 +172,7 @@ if [ $mode = scale ]; then
         bench "verify-$n" "$SRUNS" 0 "'$BIN/rpt-verify' -q -P '$pub' '$a'"
         bench "list-$n" "$SRUNS" 1 "'$BIN/rpt-list' '$a' >/dev/null"
         bench "open-$n" "$RUNS" "$WARMUP" "'$BIN/rpt-list' '$a' '$name' >/dev/null"
-        bench "extract-$n" "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -O '$a' '$name' >/dev/null"
+        bench "extract-$n" "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -P '$pub' -O '$a' '$name' >/dev/null"
         rss "pack-$n" "cd '$g' && '$BIN/rpt-pack' -q -f -s '$sd/bench.key' -o '$a' $paths"
         rss "verify-$n" "'$BIN/rpt-verify' -q -P '$pub' '$a'"
         rss "open-$n" "'$BIN/rpt-list' '$a' '$name'"
@@ -302,11 +302,11 @@ if [ -z "$rpt_missing" ]; then
     bench rpt-pack-j1 "$RUNS" "$WARMUP" "'$BIN/rpt-pack' -q -f -j 1 -s '$out/bench.key' -o '$out/A-j1.rpt' $paths"
     bench rpt-verify "$RUNS" "$WARMUP" "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     bench rpt-list "$RUNS" "$WARMUP" "'$BIN/rpt-list' '$A' >/dev/null"
-    bench rpt-extract "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -O '$A' '$member' >/dev/null"
+    bench rpt-extract "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member' >/dev/null"
     rss rpt-pack "'$BIN/rpt-pack' -q -f -s '$out/bench.key' -o '$A' $paths"
     rss rpt-verify "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     rss rpt-list "'$BIN/rpt-list' '$A'"
-    rss rpt-extract "'$BIN/rpt-extract' -O '$A' '$member'"
+    rss rpt-extract "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member'"
 else
     rm -f "$A" "$out/A-j1.rpt"
 fi
@@ -338,7 +338,7 @@ table=$(
         row rpt-pack-j1 "rpt-pack -j 1" "$(size_of "$out/A-j1.rpt")"
         row rpt-verify "rpt-verify -q -P KEY"
         row rpt-list "rpt-list"
-        row rpt-extract "rpt-extract -O, one member"
+        row rpt-extract "rpt-extract -P KEY -O, one member"
     fi
 )
 : >"$out/ratios.dat"

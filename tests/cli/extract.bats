@@ -25,7 +25,7 @@ setup() {
 }
 
 @test "extract named records; every missing name is listed and nothing written" {
-    run "$EXTRACT" -C out a.rpt b/weather.txt
+    run "$EXTRACT" -p k.pub -C out a.rpt b/weather.txt
     [ "$status" -eq 0 ]
     [ -f out/b/weather.txt ] && [ ! -e out/b/narcotics.txt ]
     run "$EXTRACT" -C out2 a.rpt b/narcotics.txt gone1 gone2
@@ -35,7 +35,7 @@ setup() {
 }
 
 @test "extract --glob matches shell patterns" {
-    run "$EXTRACT" -C out --glob a.rpt 'b/court/*' '*/w?ather.txt'
+    run "$EXTRACT" -p k.pub -C out --glob a.rpt 'b/court/*' '*/w?ather.txt'
     [ "$status" -eq 0 ]
     [ -f out/b/court/notice-17.txt ] && [ -f out/b/weather.txt ] && [ ! -e out/b/narcotics.txt ]
     run "$EXTRACT" -C out3 --glob a.rpt 'nothing*'
@@ -46,7 +46,7 @@ setup() {
     run "$EXTRACT" -p k.pub -O a.rpt b/weather.txt
     [ "$status" -eq 0 ]
     [ "$output" = "$(cat b/weather.txt)" ]
-    "$EXTRACT" -O a.rpt b/narcotics.txt b/weather.txt > both
+    "$EXTRACT" -p k.pub -O a.rpt b/narcotics.txt b/weather.txt > both
     cat b/narcotics.txt b/weather.txt | cmp - both
 }
 
@@ -57,7 +57,7 @@ setup() {
     [[ "$output" == *"exists"*"-f"* ]]
     [ "$(cat out/b/weather.txt)" = mine ]
     [ -f out/b/narcotics.txt ]
-    run "$EXTRACT" -f -C out a.rpt
+    run "$EXTRACT" -p k.pub -f -C out a.rpt
     [ "$status" -eq 0 ]
     cmp b/weather.txt out/b/weather.txt
 }
@@ -78,7 +78,7 @@ setup() {
     run "$EXTRACT" -C out a.rpt b/weather.txt
     [ "$status" -eq 2 ]
     [ "$(cat target)" = precious ]
-    run "$EXTRACT" -f -C out a.rpt b/weather.txt
+    run "$EXTRACT" -p k.pub -f -C out a.rpt b/weather.txt
     [ "$status" -eq 0 ]
     [ "$(cat target)" = precious ]
     [ ! -L out/b/weather.txt ]
@@ -107,14 +107,24 @@ setup() {
     [ -z "$(find out -type f)" ]
 }
 
-@test "extract without -p verifies against the archive's own keys" {
+@test "extract without -p verifies against the archive's own keys, says so and exits 4 like verify" {
     run "$EXTRACT" -C out a.rpt
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"no key was trusted"* ]]
+    diff -r b out/b
+    run "$VERIFY" a.rpt
+    [ "$status" -eq 4 ]
+    note=$(printf '%s\n' "$output" | grep -o "no key was trusted.*")
+    run "$EXTRACT" -C out2 - < a.rpt
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"$note"* ]]
+    run "$EXTRACT" -q -O a.rpt b/weather.txt
+    [ "$status" -eq 4 ]
 }
 
 @test "extract --no-verify says so" {
     run "$EXTRACT" --no-verify -C out a.rpt
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 4 ]
     [[ "$output" == *"NOT checked"* ]]
     run "$EXTRACT" --no-verify -p k.pub -C out a.rpt
     [ "$status" -eq 2 ]
@@ -171,7 +181,7 @@ setup() {
 }
 
 @test "extract -v names the files" {
-    run "$EXTRACT" -v -C out a.rpt
+    run "$EXTRACT" -p k.pub -v -C out a.rpt
     [ "$status" -eq 0 ]
     [[ "$output" == *"b/narcotics.txt"* ]]
 }
@@ -191,4 +201,53 @@ setup() {
     [ "$status" -eq 1 ]
     run "$VERIFY" -p k.pub blk.rpt
     [ "$status" -eq 1 ]
+}
+
+@test "extract from a pipe writes nothing its generation's seal does not cover" {
+    mkdir late && echo "a later bulletin" > late/later.txt
+    "$PACK" -q -s k.sec -o a.rpt --append late
+    # the second generation's seal signature changed, its CRC made right
+    python3 - a.rpt <<'PY'
+import sys, zlib, struct
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
+at = d.rfind(b'SEAL'); n = struct.unpack_from('<I', d, at + 4)[0]
+d[at + 8 + n - 1] ^= 1
+struct.pack_into('<I', d, at + 8 + n, zlib.crc32(bytes(d[at:at + 4]) + bytes(d[at + 8:at + 8 + n])) & 0xffffffff)
+open(p, 'wb').write(d)
+PY
+    run sh -c "\"$EXTRACT\" -p k.pub -C out - < a.rpt"
+    [ "$status" -eq 1 ]
+    diff -r b out/b                      # generation 1: sealed, extracted
+    [ ! -e out/late/later.txt ] && [ -z "$(find out -name '.rpt-*')" ]
+    [[ "$output" == *"seal of generation 2"* ]]
+    [[ "$output" == *"later.txt': not extracted: its generation's seal"* ]]
+    [[ "$output" != *"signed by a key that is not trusted"* ]]
+    run sh -c "\"$EXTRACT\" -p k.pub -O - < a.rpt > all.out"
+    [ "$status" -eq 1 ]
+    cat b/court/notice-17.txt b/narcotics.txt b/weather.txt | cmp - all.out
+}
+
+@test "extract from a pipe drops what comes before a seal that never arrives" {
+    cut_tail a.rpt 200
+    run sh -c "\"$EXTRACT\" -p k.pub -C out - < a.rpt"
+    [ "$status" -eq 3 ]
+    [ -z "$(find out -type f)" ]
+    [[ "$output" == *"not extracted"* ]]
+}
+
+@test "extract --salvage says which records no valid seal covers, with the class as exit status" {
+    cp a.rpt forged.rpt
+    tamper forged.rpt @SEAL
+    run "$EXTRACT" --salvage -p k.pub -C out forged.rpt
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"3 records recovered"* ]]
+    [[ "$output" == *"3 of the records recovered are NOT covered by a valid seal"* ]]
+    cp a.rpt index.rpt
+    tamper index.rpt @INDX
+    run "$EXTRACT" --salvage -p k.pub -C out2 index.rpt
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"NOT covered by a valid seal"* ]]
+    run "$EXTRACT" --salvage -p k.pub -C out3 a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"NOT covered"* ]]
 }

@@ -102,3 +102,10 @@ run_in_tmux() {
     [ "$status" -eq 0 ]
     [[ "$output" != *"/3 records"* ]]
 }
+
+@test "TERM=dumb: no progress line redrawn in place, the summary stays" {
+    run script -qec "sh -c '(sleep 1.5; printf \"slow bulletin\\n\") | TERM=dumb \"$PACK\" -s k.sec -o a.rpt --stdin-name slow.txt'" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"1/1 records"* ]]
+    [[ "$output" == *"1 record,"*"archive ("* ]]
+}

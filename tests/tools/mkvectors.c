@@ -45,7 +45,7 @@ static rpt_writer *open_vec(const char *name, int level) {
 static void add(rpt_writer *w, const char *name, int64_t issued, const char *title,
                 const char *source, const char *media, size_t n_meta, const rpt_meta *meta,
                 const void *data, size_t len) {
-    rpt_record_info info = {name, issued, title, source, media, n_meta, meta};
+    rpt_record_info info = {.name = name, .issued = issued, .title = title, .source = source, .media_type = media, .n_meta = n_meta, .meta = meta};
     if (rpt_writer_add(w, &info, data, len)) fail(w, name);
 }
 
@@ -158,7 +158,7 @@ static void b_rec(bld *b, const rpt_seckey *k, const char *name, const char *tex
     rpt_buf c = {0};
     char err[RPT_ERRLEN];
     rpt_dict d = {0, (const uint8_t *)dict, dict ? strlen(dict) : 0};
-    rpt_record_info info = {name, T0, "A test bulletin", "Test Office", NULL, 0, NULL};
+    rpt_record_info info = {.name = name, .issued = T0, .title = "A test bulletin", .source = "Test Office"};
     if (rpti_record_build(&c, &b->z, &info, (const uint8_t *)text, strlen(text), dict ? &d : NULL,
                           dict ? 1 : 0, dict ? 0 : RPT_TRY_NONE, k, err)) {
         fprintf(stderr, "mkvectors: %s\n", err);

@@ -149,8 +149,7 @@ static void test_trusted_key_not_listed(void) {
 /* Bugs 2 and 4: after a pass fails, every later call returns the same
  * code and keeps the first failure's words; RPT_EOF only at a clean end. */
 static void test_sticky_pass(void) {
-    static const char *files[] = {V "bad-tail-junk.rpt", V "bad-tail-append.rpt",
-                                  V "bad-seal-count.rpt"};
+    static const char *files[] = {V "bad-tail-junk.rpt", V "bad-tail-append.rpt"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         int fd = open(files[i], O_RDONLY), rc, first = RPT_OK;
         rpt_reader *r = NULL;
@@ -165,6 +164,19 @@ static void test_sticky_pass(void) {
         CHECK_EQ_INT(rpt_reader_next(r, &rec), first);
         CHECK_EQ_INT(rpt_reader_next(r, &rec), first);
         CHECK(strcmp(rpt_reader_error(r), msg) == 0);
+        rpt_reader_free(r);
+        close(fd);
+    }
+    /* a seal that fails is said once, and the pass reads on to the end */
+    {
+        int fd = open(V "bad-seal-count.rpt", O_RDONLY), rc;
+        rpt_reader *r = NULL;
+        rpt_record rec;
+        CHECK_EQ_INT(rpt_reader_open_fd(&r, fd, 0), RPT_OK);
+        while ((rc = rpt_reader_next(r, &rec)) == RPT_OK) continue;
+        CHECK_EQ_INT(rc, RPT_E_DIGEST);
+        CHECK(strstr(rpt_reader_error(r), "claims generation 1 with 2 records") != NULL);
+        CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_EOF);
         rpt_reader_free(r);
         close(fd);
     }
@@ -195,9 +207,9 @@ static void test_tail_reported(void) {
     CHECK(in.tail_bytes > 0);
     CHECK_EQ_INT(in.tail_status, RPT_E_FORMAT);
     CHECK_EQ_INT(in.tail_seals, 1);
-    CHECK(strstr(in.tail_detail, "not the newest") != NULL);
     CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_OK);
     CHECK_EQ_INT(rpt_reader_next(r, &rec), RPT_E_FORMAT);
+    CHECK(strstr(rpt_reader_error(r), "not the newest") != NULL);
     rpt_reader_free(r);
     r = open_trusting(V "bad-tail-append.rpt", &test_pub, &rc);
     CHECK_EQ_INT(rpt_reader_info(r, &in), RPT_OK);
@@ -207,7 +219,7 @@ static void test_tail_reported(void) {
     r = open_trusting(V "appended.rpt", &test_pub, &rc);
     CHECK_EQ_INT(rpt_reader_info(r, &in), RPT_OK);
     CHECK_EQ_INT(in.tail_status, RPT_OK);
-    CHECK(strcmp(in.tail_detail, "") == 0);
+    CHECK_EQ_INT(in.tail_seals, 0);
     rpt_reader_free(r);
 }
 

@@ -4,6 +4,48 @@
 #include "index.h"
 #include "internal.h"
 
+#include <stddef.h>
+
+/* Caller-filled structs carry their size: an older, smaller caller's
+ * struct is filled only as far as it goes, and a size between 0 and the
+ * 1.0 layout is refused. */
+static void check_struct_sizes(void) {
+    union {
+        rpt_writer_options o;
+        unsigned char bytes[sizeof(rpt_writer_options) + 16];
+    } u;
+    memset(u.bytes, 0xAA, sizeof u.bytes);
+    rpt_writer_options_init(&u.o);
+    CHECK_EQ_INT(u.o.size, sizeof(rpt_writer_options));
+    CHECK_EQ_INT(u.bytes[sizeof(rpt_writer_options)], 0xAA); /* nothing past it */
+    memset(u.bytes, 0xAA, sizeof u.bytes);
+    size_t small = offsetof(rpt_writer_options, level) + sizeof u.o.level;
+    rpt_writer_options_init_size(&u.o, small);
+    CHECK_EQ_INT(u.o.size, small);
+    CHECK_EQ_INT(u.o.level, -1);
+    CHECK_EQ_INT(u.bytes[small], 0xAA); /* a 1-field caller: not one byte more */
+    memset(u.bytes, 0, sizeof u.bytes);
+    rpt_writer_options_init_size(&u.o, sizeof u.bytes); /* a newer caller */
+    CHECK_EQ_INT(u.o.size, sizeof u.bytes);
+    CHECK(u.o.created == INT64_MIN);
+    CHECK_EQ_INT(u.bytes[sizeof u.bytes - 1], 0); /* fields it knows, we don't: zero */
+
+    rpt_seckey *sk = NULL;
+    const uint8_t seed[32] = {1}, id[RPT_KEY_ID_BYTES] = {2};
+    CHECK_EQ_INT(rpt_seckey_from_seed(seed, id, &sk), RPT_OK);
+    int fds[2];
+    CHECK_EQ_INT(pipe(fds), 0);
+    rpt_writer *w = NULL;
+    CHECK_EQ_INT(rpt_writer_open_fd(&w, fds[1], sk, NULL), RPT_OK);
+    rpt_record_info info = {.size = 8, .name = "a.txt"};
+    CHECK_EQ_INT(rpt_writer_add(w, &info, "x", 1), RPT_E_ARG);
+    CHECK(strstr(rpt_writer_error(w), "size") != NULL);
+    rpt_writer_free(w);
+    close(fds[0]);
+    close(fds[1]);
+    rpt_seckey_free(sk);
+}
+
 int main(void) {
     CHECK_EQ_INT(rpt_init(), RPT_OK);
     CHECK_EQ_INT(sizeof rpti_magic, RPT_MAGIC_BYTES);
@@ -46,6 +88,10 @@ int main(void) {
     CHECK(strcmp(hex, "A1E848CEE9E63406") == 0);
     CHECK(strcmp(rpt_strerror(RPT_E_BADSIG), "signature does not verify") == 0);
     CHECK(strcmp(rpt_strerror(-999), "unknown error") == 0);
-    CHECK(rpt_version()[0] != 0);
+    CHECK(strcmp(rpt_version(), RPT_VERSION_STRING) == 0);
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", RPT_VERSION_MAJOR, RPT_VERSION_MINOR, RPT_VERSION_PATCH);
+    CHECK(strcmp(v, RPT_VERSION_STRING) == 0);
+    check_struct_sizes();
     return t_done("test_const");
 }

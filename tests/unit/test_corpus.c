@@ -55,7 +55,7 @@ int main(void) {
         snprintf(full, sizeof full, "%s/%s", CORPUS, l.names[i]);
         size_t len = 0;
         uint8_t *data = slurp(full, &len);
-        rpt_record_info info = {l.names[i], 1000000000 + (int64_t)i, "", "corpus", NULL, 0, NULL};
+        rpt_record_info info = {.name = l.names[i], .issued = 1000000000 + (int64_t)i, .title = "", .source = "corpus"};
         int rc = rpt_writer_add(w, &info, data, len);
         if (rc) fprintf(stderr, "%s\n", rpt_writer_error(w));
         CHECK_EQ_INT(rc, RPT_OK);

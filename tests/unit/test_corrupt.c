@@ -500,7 +500,7 @@ static void test_names(void) {
     rpt_writer *w = NULL;
     const char *path = tpath("names.rpt");
     CHECK_EQ_INT(rpt_writer_open_path(&w, path, 1, sk, NULL), RPT_OK);
-    rpt_record_info info = {"../escape.txt", 0, NULL, NULL, NULL, 0, NULL};
+    rpt_record_info info = {.name = "../escape.txt"};
     CHECK_EQ_INT(rpt_writer_add(w, &info, "x", 1), RPT_E_NAME);
     CHECK_EQ_INT(rpt_writer_close(w), RPT_E_ARG);
     rpt_writer_free(w);
