@@ -474,9 +474,11 @@ RPT_EXPORT int rpt_reader_open_path(rpt_reader **out, const char *path,
 RPT_EXPORT int rpt_reader_open_fd(rpt_reader **out, int fd,
                                   unsigned flags) RPT_WARN_UNUSED;
 
-/* Adds a trusted public key. Once at least one key is trusted, a record or
- * seal signed by any other key reports RPT_E_UNTRUSTED. With none, the
- * archive's own keys are used and rpt_record.trusted stays 0. */
+/* Adds a trusted public key. Signatures are always verified with the
+ * archive's own keys, each listed in a KEYS chunk before what it signs.
+ * Once at least one key is trusted, a record or seal whose key (id and
+ * public key) is not in the trusted set reports RPT_E_UNTRUSTED. With
+ * none, rpt_record.trusted stays 0. */
 RPT_EXPORT int rpt_reader_trust(rpt_reader *r, const rpt_pubkey *pk) RPT_WARN_UNUSED;
 
 /* Number of records in the archive (random access), or 0. */
@@ -484,13 +486,20 @@ RPT_EXPORT uint64_t rpt_reader_count(const rpt_reader *r);
 
 /* What the index says of record i (random access): number, offset, stored,
  * size, name, issued and digest; the other fields are zero or "". No
- * record chunk is read. Returns RPT_OK, RPT_E_NOTFOUND (i out of range) or
- * RPT_E_ARG. */
+ * record chunk is read. Entries asked for in order from 0 are checked
+ * for names that come twice (spec 4.4). Returns RPT_OK, RPT_E_NOTFOUND
+ * (i out of range), RPT_E_FORMAT (a damaged entry, or a name met
+ * twice), RPT_E_DIGEST (its index block does not match), RPT_E_UNTRUSTED
+ * (with trusted keys, a seal of the chain is by another key; *out is
+ * filled), RPT_E_IO, RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_reader_entry(rpt_reader *r, uint64_t i,
                                 rpt_record *out) RPT_WARN_UNUSED;
 
 /* Finds a record by exact name through the index's lookup table, without a
- * linear scan. Sets *i. Returns RPT_OK, RPT_E_NOTFOUND or RPT_E_ARG. */
+ * linear scan; every live segment is searched, so a name held twice is
+ * found twice. Sets *i. Returns RPT_OK, RPT_E_NOTFOUND, RPT_E_FORMAT (the
+ * name is held twice, or the index is damaged), RPT_E_DIGEST, RPT_E_IO,
+ * RPT_E_NOMEM or RPT_E_ARG. */
 RPT_EXPORT int rpt_reader_find(rpt_reader *r, const char *name,
                                uint64_t *i) RPT_WARN_UNUSED;
 
@@ -500,17 +509,25 @@ RPT_EXPORT int rpt_reader_find(rpt_reader *r, const char *name,
 
 /* Reads record i (random access): checks the chunk's CRC and its digest
  * against the index, inflates the payload and verifies the signature,
- * unless flags say otherwise. Returns RPT_OK, RPT_E_IO, RPT_E_FORMAT,
- * RPT_E_TRUNCATED, RPT_E_LIMIT, RPT_E_DIGEST, RPT_E_BADSIG,
- * RPT_E_UNTRUSTED, RPT_E_NOTFOUND, RPT_E_NOMEM or RPT_E_ARG. On
- * RPT_E_UNTRUSTED *out is filled (the signature is valid). */
+ * unless flags say otherwise, then compares the record with its index
+ * entry (any disagreement is RPT_E_DIGEST). With trusted keys, every
+ * seal of the chain must be by one of them. Returns RPT_OK, RPT_E_IO,
+ * RPT_E_FORMAT (damaged; also a name met twice while reading in order),
+ * RPT_E_TRUNCATED, RPT_E_LIMIT, RPT_E_UNSUPPORTED, RPT_E_DIGEST,
+ * RPT_E_BADSIG, RPT_E_UNTRUSTED, RPT_E_NOTFOUND, RPT_E_NOMEM or
+ * RPT_E_ARG. On RPT_E_UNTRUSTED *out is filled: the record's signature is
+ * valid, and its signer or a seal's is not trusted. */
 RPT_EXPORT int rpt_reader_read(rpt_reader *r, uint64_t i, unsigned flags,
                                rpt_record *out) RPT_WARN_UNUSED;
 
 /* Returns the next record in file order, verified (signature; digest
- * against the index where one is known). Returns RPT_OK, RPT_EOF at the end,
- * or an error code as rpt_reader_read(). In sequential mode an index,
- * seal or trailer that fails is reported here too. In salvage mode
+ * against the index where one is known). Returns RPT_OK, RPT_EOF at a
+ * clean end only, or an error code as rpt_reader_read(). At the end of an
+ * archive with an incomplete tail it returns rpt_archive_info's
+ * tail_status instead of RPT_EOF. In sequential mode an index, seal or
+ * trailer that fails is reported here too, once, and the pass goes on;
+ * data that ends early or framing that is lost ends the pass: every
+ * later call returns the same code. In salvage mode
  * damaged stretches are skipped and only intact, verified records are
  * returned; rpt_reader_salvage_lost() tells how many bytes were skipped. */
 RPT_EXPORT int rpt_reader_next(rpt_reader *r, rpt_record *out) RPT_WARN_UNUSED;
@@ -593,13 +610,24 @@ typedef struct rpt_archive_info {
     uint64_t file_size;
     uint64_t tail_bytes;   /* bytes after the last valid trailer */
     uint64_t index_bytes;  /* bytes of the live index chunks */
-    uint64_t reserved[8];  /* for later fields; the library zeroes it */
+    /* When tail_bytes is not 0 the archive is not clean, and a tool MUST
+     * report it (spec 7.2): tail_status is RPT_E_TRUNCATED for an append
+     * that did not finish, or the damage code (RPT_E_FORMAT...) the chunks
+     * after the trailer show; tail_seals counts the SEAL chunks there, each
+     * a newer generation whose trailer is lost, so that the generation
+     * opened is not the newest. RPT_OK and 0 for a clean archive. The
+     * detail in words is what rpt_reader_next() reports at the end. */
+    int32_t tail_status;
+    uint32_t tail_seals;
+    uint64_t reserved[7];  /* for later fields; the library zeroes it */
 } rpt_archive_info;
 
 /* Fills *out (random access; in sequential mode after the pass). */
 RPT_EXPORT int rpt_reader_info(rpt_reader *r, rpt_archive_info *out) RPT_WARN_UNUSED;
 
-/* The detail of the last failure, or "". */
+/* The detail of the last failure, or "". A fatal failure (opening,
+ * I/O, memory, a sequential pass that cannot go on) is kept: every later
+ * call on the handle returns its code, and this returns its detail. */
 RPT_EXPORT const char *rpt_reader_error(const rpt_reader *r);
 
 /* Frees the reader. Accepts NULL. */

@@ -357,11 +357,12 @@ int rpti_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out) {
     return RPT_OK;
 }
 
-int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k) {
+int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k, int *twice) {
     uint32_t h = rpti_name_hash(name, len), v;
     uint64_t lk = s->entries_len;
     size_t lo = 0, hi = (size_t)s->n;
-    int rc;
+    int rc, found = 0;
+    *twice = 0;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if ((rc = u32_at(s, lk + 8 * (uint64_t)mid, &v))) return rc;
@@ -379,11 +380,16 @@ int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t 
             return rc;
         }
         if (e.name_len == len && memcmp(e.name, name, len) == 0) {
+            /* names are unique: look on, so a second one is not missed */
+            if (found) {
+                *twice = 1;
+                return RPT_OK;
+            }
             *k = num;
-            return RPT_OK;
+            found = 1;
         }
     }
-    return RPT_E_NOTFOUND;
+    return found ? RPT_OK : RPT_E_NOTFOUND;
 }
 
 int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,

@@ -101,8 +101,9 @@ void rpti_segment_free(rpt_segment *s);
  * match its digest), RPT_E_IO or RPT_E_NOMEM. */
 int rpti_segment_entry(rpt_segment *s, uint64_t k, rpt_ient *out);
 
-/* Finds name; RPT_OK with *k, RPT_E_NOTFOUND, or an error as above. */
-int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k);
+/* Finds name; RPT_OK with *k, RPT_E_NOTFOUND, or an error as above.
+ * *twice = 1 when the segment holds the name more than once. */
+int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t *k, int *twice);
 
 /* Words for an error code from the two calls above, to follow "index
  * entry N" or "the index segment at offset N": damage, or a read that

@@ -81,6 +81,13 @@ int rpti_buf_varint(rpt_buf *b, uint64_t v);
 int rpti_buf_str(rpt_buf *b, const void *s, size_t n); /* varint length + bytes */
 void rpti_buf_free(rpt_buf *b);
 
+/* The one growth helper for arrays: makes *pp (a pointer to an array of
+ * elem-byte elements, with room for *cap) hold at least need elements,
+ * doubling. pp is the address of the array pointer. On failure neither
+ * the pointer nor *cap changes, so the caller's array stays valid and is
+ * freed once, by its owner. Returns RPT_OK or RPT_E_NOMEM. */
+int rpti_grow(void *pp, size_t *cap, size_t need, size_t elem);
+
 /* A bounds-checked cursor over bytes that came from a file. Every getter
  * returns RPT_OK, RPT_E_TRUNCATED (runs past the end) or RPT_E_FORMAT
  * (an over-long or overflowing varint). */

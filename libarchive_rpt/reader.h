@@ -30,6 +30,28 @@ typedef struct rpt_work {
 int rpti_work_init(rpt_work *wk);
 void rpti_work_free(rpt_work *wk);
 
+/* The one set of record names both readers keep for duplicates (spec
+ * 4.4 rule 6): a copy of each name and the number of its record. */
+typedef struct rpti_name {
+    size_t off, len;
+    uint64_t number;
+} rpti_name;
+
+typedef struct rpti_nameset {
+    rpt_buf bytes;        /* the names, back to back */
+    rpti_name *v;
+    size_t n, cap;
+    size_t *slot;         /* open addressing: index into v, plus one */
+    size_t n_slots;
+} rpti_nameset;
+
+/* Adds name for record number. *first is the number of an earlier record
+ * with the same name, or UINT64_MAX when the name is new (then it is
+ * added). Returns RPT_OK or RPT_E_NOMEM. */
+int rpti_names_add(rpti_nameset *s, const uint8_t *name, size_t len, uint64_t number,
+                   uint64_t *first);
+void rpti_names_free(rpti_nameset *s);
+
 /* What a sequential pass remembers of each INDX chunk it has seen. */
 typedef struct rpt_seen_seg {
     uint64_t offset, first, n;
@@ -48,11 +70,10 @@ typedef struct rpt_scan {
     uint8_t gen_d[RPT_DIGEST_BYTES]; /* D of this generation's INDX */
     uint8_t prev_seal[RPT_DIGEST_BYTES];
     uint64_t gen_seal_end;
+    uint32_t seal_generation; /* what this generation's seal claims, */
+    uint64_t seal_count;      /* which its trailer must repeat */
     int index_damaged, seal_damaged; /* reported already: not again */
-    uint64_t *names_hash;  /* open addressing set of record numbers + 1 */
-    size_t names_cap;
-    int pending_status;    /* an archive-level failure to report */
-    char pending_detail[RPT_ERRLEN];
+    rpti_nameset names;
     uint64_t lost;         /* salvage: bytes skipped */
     uint64_t *damaged;     /* records reported (damaged or forged), increasing */
     size_t n_damaged, cap_damaged;
@@ -66,7 +87,8 @@ typedef struct rpt_scan {
 } rpt_scan;
 
 struct rpt_reader {
-    char err[RPT_ERRLEN];
+    rpti_failure fail;     /* sticky: set once, every later call returns it */
+    char err[RPT_ERRLEN];  /* the detail of the last verdict that is not fatal */
     int fd, seq;
     unsigned flags;
     uint64_t file_size;
@@ -76,16 +98,20 @@ struct rpt_reader {
     uint8_t archive_id[RPT_ARCHIVE_ID_BYTES];
     int64_t created;
     char *software;
-    /* keys and dictionaries, with the bytes the seal covers */
+    /* keys and dictionaries, with the bytes the seal covers; key_at and
+     * dict_at are the offsets of the chunks that define them, so a record
+     * or seal uses only what comes before it (spec 4.2, 4.5.2) */
     rpt_key_info *keys;
-    size_t n_keys;
+    uint64_t *key_at;
+    size_t n_keys, cap_keys, cap_key_at;
     rpt_dict *dicts;
     uint32_t *dict_sizes;
     uint8_t (*dict_ids)[RPT_DIGEST_BYTES];
-    size_t n_dicts;
+    uint64_t *dict_at;
+    size_t n_dicts, cap_dicts[4];
     rpt_buf aux;           /* every KEYS and DICT chunk, whole, in order */
     uint64_t *aux_off;
-    size_t n_aux;
+    size_t n_aux, cap_aux;
     /* random access */
     rpt_segment *segs;     /* older first */
     size_t n_segs;
@@ -94,13 +120,19 @@ struct rpt_reader {
     uint8_t seal_digest[RPT_DIGEST_BYTES];
     rpt_trailer trailer;
     uint64_t trailer_offset, tail_bytes;
+    int tail_status;       /* how the tail fails (spec 7.2), RPT_OK: none */
+    uint32_t tail_seals;   /* SEAL chunks in the tail: generations not opened */
+    char tail_detail[RPT_ERRLEN];
     rpt_generation *gens;
-    size_t n_gens;
-    int seal_trust;        /* the seal's signer is in the trusted set */
+    size_t n_gens, cap_gens;
+    int chain_trust;       /* 0 unchecked, 1 every seal trusted, or a code */
+    char chain_detail[RPT_ERRLEN];
     uint64_t next_i;       /* rpt_reader_next in random-access mode */
+    rpti_nameset names;    /* names of entries met in order, for duplicates */
+    uint64_t names_next;   /* the entry the name set expects next */
     /* trust */
     rpt_pubkey *trusted;
-    size_t n_trusted;
+    size_t n_trusted, cap_trusted;
     /* scratch */
     rpt_work w;
     rpt_buf cbuf;          /* the current chunk */
@@ -120,35 +152,86 @@ int rpti_read_start(rpt_reader *r);
  * RPT_OK, RPT_E_TRUNCATED (end of data) or RPT_E_IO. */
 int rpti_src_read(rpt_reader *r, uint64_t off, void *buf, size_t n);
 
-/* Reads the chunk at off into r->cbuf: framing, cap, CRC. */
+/* ----- the record layer (check.c): one check for each thing, used by
+ * the random-access reader, the sequential pass and the writer's append.
+ * Each writes its detail into r->err, or into detail. */
+
+/* Frames the chunk at off into r->cbuf and checks it: type letters,
+ * critical type known, cap, length within the file, CRC. With eof
+ * non-NULL, *eof = 1 when the data ends exactly at off. */
 int rpti_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c);
-/* The same; with eof non-NULL, *eof = 1 when the data ends exactly at off. */
 int rpti_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof);
 
 /* Parses HEAD / KEYS / DICT bodies into the reader (also keeps aux). */
 int rpti_take_head(rpt_reader *r, const rpt_chunk *c);
 int rpti_take_aux(rpt_reader *r, const rpt_chunk *c);
 
-/* Looks up the key for id; sets *pk (NULL: unknown) and *trusted. */
-void rpti_key_lookup(const rpt_reader *r, const uint8_t *id, const uint8_t **pk, int *trusted);
+/* The archive's key for id, listed in a KEYS chunk before offset
+ * `before` (NULL: none), and whether the caller trusts it: a trusted key
+ * with the same id and the same public key (spec 7.6). */
+void rpti_key_lookup(const rpt_reader *r, const uint8_t *id, uint64_t before,
+                     const uint8_t **pk, int *trusted);
 
-/* Verifies a parsed record: dictionary, inflate, signature, trust. On
- * success or RPT_E_UNTRUSTED the payload is in wk->payload. Reads r's
- * keys and dictionaries only, so threads may share r. */
-int rpti_record_check(const rpt_reader *r, rpt_work *wk, const rpt_recinfo *ri,
-                     int inflate_only, char *err);
+/* Checks one RECD chunk (raw, framing included, at offset) in the order
+ * of spec 7.3: parse with the name rules, the dictionary defined before
+ * it, inflate and size, the key listed before it, the signature, trust.
+ * flags are RPT_READ_*: NO_PAYLOAD stops before inflating, NO_VERIFY
+ * skips the key, signature and trust. Fills out as far as it got (digest
+ * always; *parsed = 1 once the metadata are in out) with strings and
+ * payload in wk. Returns RPT_OK, RPT_E_UNTRUSTED (out complete) or the
+ * first failure's code. Reads r's keys and dictionaries only, so
+ * verifier threads may share r. */
+int rpti_record_verify(const rpt_reader *r, rpt_work *wk, const uint8_t *raw, size_t raw_len,
+                       uint64_t offset, unsigned flags, rpt_record *out, int *parsed,
+                       char *detail);
 
-/* Fills out from a parsed record (copies strings into wk->strings).
- * Returns RPT_OK or RPT_E_NOMEM. */
-int rpti_record_fill(rpt_work *wk, const rpt_recinfo *ri, rpt_record *out);
+/* Compares an index entry with the record it covers: name, offset,
+ * stored, size, issued and (with digest non-NULL) the digest. Every
+ * disagreement is RPT_E_DIGEST (spec 7.7). */
+int rpti_entry_check(const rpt_ient *e, const uint8_t *name, size_t name_len, uint64_t offset,
+                     uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest,
+                     char *detail);
+
+/* The index segments (first, n), older first, must cover records
+ * 0..total-1 in order; RPT_E_DIGEST otherwise. */
+typedef struct rpti_span {
+    uint64_t first, n;
+} rpti_span;
+int rpti_index_covers(const rpti_span *spans, size_t n_spans, uint64_t total, uint64_t index_off,
+                      char *detail);
+
+/* What a seal must agree with. d and prev may be NULL when the caller
+ * has already reported why they cannot match. */
+typedef struct rpti_seal_expect {
+    uint32_t generation;
+    uint64_t count;
+    const uint8_t *d;
+    const uint8_t *prev;
+    uint64_t offset;       /* of the SEAL chunk: its key comes before */
+} rpti_seal_expect;
+/* Checks a seal in the order of spec 7.3: generation and count, D, prev
+ * (RPT_E_DIGEST), the key listed before it and the signature
+ * (RPT_E_BADSIG), trust (RPT_E_UNTRUSTED). */
+int rpti_seal_check(const rpt_reader *r, const rpt_seal *sl, const rpti_seal_expect *x,
+                    char *detail);
+
+/* Whether the caller trusts the key that made a seal or record whose
+ * signature already verified: RPT_OK or RPT_E_UNTRUSTED with a detail. */
+int rpti_trust_check(const rpt_reader *r, const uint8_t *id, uint64_t before, const char *what,
+                     char *detail);
 
 /* The seal's D: BLAKE2b-256 of HEAD, the aux chunks and the root of the
  * generation's INDX (the digest of its header). */
 void rpti_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES],
-                       uint8_t d[RPT_DIGEST_BYTES]);
+                        uint8_t d[RPT_DIGEST_BYTES]);
 
-/* Checks the newest seal (random access): D, signature, trust. */
+/* Checks the newest seal and every seal before it (random access): D,
+ * the chain of prev digests, signatures and, once keys are trusted,
+ * trust. The writer calls it before an append. */
 int rpti_reader_check_seal(rpt_reader *r);
+
+/* A fatal failure: kept on the handle, returned by every later call. */
+int rpti_reader_fatal(rpt_reader *r, int code);
 
 /* scan.c */
 int rpti_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,

@@ -14,54 +14,17 @@
 void rpti_scan_free(rpt_scan *s) {
     rpti_ib_free(&s->seen);
     free(s->segs);
-    free(s->names_hash);
+    rpti_names_free(&s->names);
     free(s->damaged);
     free(s->verdicts);
     memset(s, 0, sizeof *s);
 }
 
-/* A set of record names (numbers + 1 into s->seen), for duplicates. */
-static int name_insert(rpt_scan *s, const uint8_t *name, size_t len, int *dup) {
-    *dup = 0;
-    if ((s->seen.n + 1) * 2 > s->names_cap) {
-        size_t nc = s->names_cap ? s->names_cap * 2 : 1024;
-        uint64_t *nt = calloc(nc, sizeof *nt);
-        if (!nt) return RPT_E_NOMEM;
-        for (size_t i = 0; i < s->names_cap; i++) {
-            uint64_t v = s->names_hash[i];
-            if (!v) continue;
-            const rpt_ientry *e = &s->seen.e[v - 1];
-            size_t h = rpti_name_hash(s->seen.names.p + e->name_off, e->name_len) & (nc - 1);
-            while (nt[h]) h = (h + 1) & (nc - 1);
-            nt[h] = v;
-        }
-        free(s->names_hash);
-        s->names_hash = nt;
-        s->names_cap = nc;
-    }
-    size_t h = rpti_name_hash(name, len) & (s->names_cap - 1);
-    while (s->names_hash[h]) {
-        const rpt_ientry *e = &s->seen.e[s->names_hash[h] - 1];
-        if (e->name_len == len && memcmp(s->seen.names.p + e->name_off, name, len) == 0) {
-            *dup = 1;
-            return RPT_OK;
-        }
-        h = (h + 1) & (s->names_cap - 1);
-    }
-    s->names_hash[h] = s->seen.n + 1; /* the caller adds the entry next */
-    return RPT_OK;
-}
-
 /* Records reported already (damaged or tampered): the index entry that
  * no longer matches them is not reported a second time. */
 static int mark_reported(rpt_scan *s, uint64_t number) {
-    if (s->n_damaged == s->cap_damaged) {
-        size_t nc = s->cap_damaged ? s->cap_damaged * 2 : 16;
-        uint64_t *nd = realloc(s->damaged, nc * sizeof *nd);
-        if (!nd) return RPT_E_NOMEM;
-        s->damaged = nd;
-        s->cap_damaged = nc;
-    }
+    if (rpti_grow(&s->damaged, &s->cap_damaged, s->n_damaged + 1, sizeof *s->damaged))
+        return RPT_E_NOMEM;
     s->damaged[s->n_damaged++] = number;
     return RPT_OK;
 }
@@ -116,62 +79,31 @@ static int fail(step *st, int code, const char *fmt, ...) {
     return code;
 }
 
-/* Checking a record is two phases. The first needs only the chunk's
- * bytes, the keys and the dictionaries, so verifier threads run it in
- * parallel; the second keeps the order of records (names, duplicates,
- * the list the index is checked against) and runs on one thread, in
- * file order. */
+/* Checking a record is two phases. The first is the record layer's one
+ * check (rpti_record_verify): it needs only the chunk's bytes, the keys
+ * and the dictionaries, so verifier threads run it in parallel. The
+ * second keeps the order of records (names, duplicates, the list the
+ * index is checked against) and runs on one thread, in file order. */
 typedef struct recjob {
     rpt_work *wk;       /* never copied: a z_stream points back at itself */
     rpt_work own;
     rpt_buf raw;        /* the chunk, when a worker checks it */
     int state;
-    int parse_rc, status;
+    int parsed, status;
     char detail[RPT_ERRLEN];
     rpt_record rec;
-    const uint8_t *name;
-    size_t name_len;
-    int64_t issued;
-    uint64_t size;
 } recjob;
 
 static void record_phase_a(const rpt_reader *r, recjob *j, const uint8_t *raw, size_t raw_len,
                            uint64_t offset) {
-    rpt_recinfo ri;
-    rpt_record *out = &j->rec;
-    memset(out, 0, sizeof *out);
-    j->parse_rc = j->status = RPT_OK;
-    j->detail[0] = 0;
-    out->offset = offset;
-    out->stored = raw_len;
-    out->name = out->title = out->source = out->media_type = "";
-    crypto_generichash(out->digest, 32, raw, raw_len, NULL, 0);
-    int rc = rpti_record_parse(raw + 8, raw_len - 12, &ri, j->detail);
-    if (rc) {
-        j->parse_rc = rc == RPT_E_NAME ? RPT_E_FORMAT : rc;
-        return;
-    }
-    if (rpti_record_fill(j->wk, &ri, out)) {
-        j->status = rpti_seterr(j->detail, RPT_E_NOMEM, "out of memory");
-        return;
-    }
-    j->name = ri.name;
-    j->name_len = ri.name_len;
-    j->issued = ri.issued;
-    j->size = ri.size;
-    rc = rpti_record_check(r, j->wk, &ri, 0, j->detail);
-    const uint8_t *pk;
-    rpti_key_lookup(r, ri.key_id, &pk, &out->trusted);
-    if (rc == RPT_OK || rc == RPT_E_UNTRUSTED) {
-        out->data = j->wk->payload.p ? j->wk->payload.p : (const uint8_t *)"";
-        out->data_len = j->wk->payload.len;
-    }
-    j->status = rc;
+    j->status = rpti_record_verify(r, j->wk, raw, raw_len, offset, 0, &j->rec, &j->parsed,
+                                   j->detail);
 }
 
 static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_record *out,
                            step *st) {
     rpt_scan *s = &r->scan;
+    uint64_t first;
     *out = j->rec;
     out->number = s->seen.n;
     st->is_record = 1;
@@ -180,35 +112,36 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
              (unsigned long long)out->offset);
         return;
     }
-    if (j->parse_rc) {
+    if (j->status == RPT_E_NOMEM) {
+        fail(st, RPT_E_NOMEM, "out of memory");
+        return;
+    }
+    if (!j->parsed) {
         rpt_record tmp;
         out->name = index_name(r, s->seen.n, out->offset, &tmp);
         if (add_damaged(r, out->offset, raw, (size_t)out->stored)) {
             fail(st, RPT_E_NOMEM, "out of memory");
             return;
         }
-        fail(st, j->parse_rc, "%s", j->detail);
+        fail(st, j->status, "%s", j->detail);
         return;
     }
-    if (j->status == RPT_E_NOMEM) {
+    size_t name_len = strlen(out->name);
+    if (rpti_names_add(&s->names, (const uint8_t *)out->name, name_len, s->seen.n, &first)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
-    int dup;
-    if (name_insert(s, j->name, j->name_len, &dup)) {
+    if (first != UINT64_MAX) {
+        fail(st, RPT_E_FORMAT, "record %llu has the same name: names must be unique",
+             (unsigned long long)first);
+        return;
+    }
+    if (j->status && j->status != RPT_E_UNTRUSTED && mark_reported(s, s->seen.n)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
-    if (dup) {
-        fail(st, RPT_E_FORMAT, "a second record with this name");
-        return;
-    }
-    if ((j->status == RPT_E_BADSIG || j->status == RPT_E_DIGEST) && mark_reported(s, s->seen.n)) {
-        fail(st, RPT_E_NOMEM, "out of memory");
-        return;
-    }
-    if (rpti_ib_add(&s->seen, j->name, j->name_len, out->offset, out->stored, j->size, j->issued,
-                   out->digest)) {
+    if (rpti_ib_add(&s->seen, (const uint8_t *)out->name, name_len, out->offset, out->stored,
+                    out->size, out->issued, out->digest)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
@@ -226,6 +159,48 @@ static void do_record(rpt_reader *r, const rpt_chunk *c, rpt_record *out, step *
     record_phase_a(r, j, c->raw, c->raw_len, c->offset);
     record_phase_b(r, j, c->raw, out, st);
     free(j);
+}
+
+/* The index against what came before it: older segments seen at those
+ * offsets with those roots, coverage, aux, and each entry against its
+ * record. */
+static int index_matches(rpt_reader *r, const rpt_segment *seg, step *st) {
+    rpt_scan *s = &r->scan;
+    rpti_span spans[RPT_MAX_OLDER_SEGMENTS + 1];
+    char detail[RPT_ERRLEN];
+    for (size_t i = 0; i < seg->n_older; i++) {
+        size_t j;
+        for (j = 0; j < s->n_segs; j++)
+            if (s->segs[j].offset == seg->older[i].offset) break;
+        if (j == s->n_segs || sodium_memcmp(s->segs[j].digest, seg->older[i].root, 32) != 0)
+            return fail(st, RPT_E_DIGEST, "index at offset %llu refers to an older index segment that does not match",
+                        (unsigned long long)seg->offset);
+        spans[i] = (rpti_span){s->segs[j].first, s->segs[j].n};
+    }
+    spans[seg->n_older] = (rpti_span){seg->first, seg->n};
+    if (rpti_index_covers(spans, seg->n_older + 1, s->seen.n, seg->offset, detail))
+        return fail(st, RPT_E_DIGEST, "%s", detail);
+    if (seg->n_aux != r->n_aux ||
+        (r->n_aux && memcmp(seg->aux, r->aux_off, r->n_aux * sizeof *seg->aux) != 0))
+        return fail(st, RPT_E_DIGEST, "index at offset %llu lists keys and dictionaries that are not the archive's",
+                    (unsigned long long)seg->offset);
+    for (uint64_t k = 0; k < seg->n; k++) {
+        rpt_ient e;
+        const rpt_ientry *w = &s->seen.e[seg->first + k];
+        (void)rpti_segment_entry((rpt_segment *)seg, k, &e);
+        /* damaged records have empty names, so names.p may be NULL */
+        const uint8_t *wn = s->seen.names.p ? s->seen.names.p + w->name_off : (const uint8_t *)"";
+        if (is_reported(s, seg->first + k)) {
+            /* reported already (damaged or tampered); only where it lies
+             * can be compared */
+            if (e.offset == w->offset && e.stored == w->stored) continue;
+        }
+        if (rpti_entry_check(&e, wn, w->name_len, w->offset, w->stored, w->size, w->issued,
+                             w->digest, detail))
+            return fail(st, RPT_E_DIGEST, "record %llu '%.*s': %s", (unsigned long long)(seg->first + k),
+                        (int)(w->name_len > 200 ? 200 : w->name_len), wn, detail);
+    }
+    return RPT_OK;
 }
 
 static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
@@ -251,64 +226,10 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
              (unsigned long long)c->offset);
         goto out;
     }
-    /* the segments must tile the records: older ones, then this one */
-    uint64_t expect = 0;
-    for (size_t i = 0; i < seg.n_older; i++) {
-        size_t j;
-        for (j = 0; j < s->n_segs; j++)
-            if (s->segs[j].offset == seg.older[i].offset) break;
-        if (j == s->n_segs || sodium_memcmp(s->segs[j].digest, seg.older[i].root, 32) != 0) {
-            fail(st, RPT_E_DIGEST, "index at offset %llu refers to an older index segment that does not match",
-                 (unsigned long long)c->offset);
-            goto out;
-        }
-        if (s->segs[j].first != expect) {
-            fail(st, RPT_E_FORMAT, "index segments do not cover the records in order");
-            goto out;
-        }
-        expect += s->segs[j].n;
-    }
-    if (seg.first != expect || seg.first + seg.n != s->seen.n) {
-        fail(st, RPT_E_DIGEST, "index at offset %llu covers records %llu..%llu, but %llu records came before it",
-             (unsigned long long)c->offset, (unsigned long long)seg.first,
-             (unsigned long long)(seg.first + seg.n), (unsigned long long)s->seen.n);
+    if (index_matches(r, &seg, st)) goto out;
+    if (rpti_grow(&s->segs, &s->cap_segs, s->n_segs + 1, sizeof *s->segs)) {
+        fail(st, RPT_E_NOMEM, "out of memory");
         goto out;
-    }
-    if (seg.n_aux != r->n_aux ||
-        (r->n_aux && memcmp(seg.aux, r->aux_off, r->n_aux * sizeof *seg.aux) != 0)) {
-        fail(st, RPT_E_DIGEST, "index at offset %llu lists keys and dictionaries that are not the archive's",
-             (unsigned long long)c->offset);
-        goto out;
-    }
-    for (uint64_t k = 0; k < seg.n; k++) {
-        rpt_ient e;
-        const rpt_ientry *w = &s->seen.e[seg.first + k];
-        (void)rpti_segment_entry(&seg, k, &e);
-        if (is_reported(s, seg.first + k)) {
-            /* reported already (damaged or tampered); only where it lies
-             * can be compared */
-            if (e.offset == w->offset && e.stored == w->stored) continue;
-        }
-        /* damaged records have empty names, so names.p may be NULL */
-        const uint8_t *wn = s->seen.names.p ? s->seen.names.p + w->name_off : (const uint8_t *)"";
-        if (e.name_len != w->name_len || memcmp(e.name, wn, e.name_len) ||
-            e.offset != w->offset || e.stored != w->stored || e.size != w->size ||
-            e.issued != w->issued || sodium_memcmp(e.digest, w->digest, 32) != 0) {
-            fail(st, RPT_E_DIGEST, "index entry of record %llu '%.*s' does not match the record",
-                 (unsigned long long)(seg.first + k), (int)(w->name_len > 200 ? 200 : w->name_len),
-                 wn);
-            goto out;
-        }
-    }
-    if (s->n_segs == s->cap_segs) {
-        size_t nc = s->cap_segs ? s->cap_segs * 2 : 8;
-        rpt_seen_seg *ns = realloc(s->segs, nc * sizeof *ns);
-        if (!ns) {
-            fail(st, RPT_E_NOMEM, "out of memory");
-            goto out;
-        }
-        s->segs = ns;
-        s->cap_segs = nc;
     }
     rpt_seen_seg *ss = &s->segs[s->n_segs++];
     ss->offset = c->offset;
@@ -329,51 +250,26 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
     }
     s->gen_seal_off = c->offset;
     s->gen_seal_end = c->offset + c->raw_len;
-    uint8_t d[32], msg[108], prev[32];
+    uint8_t prev[32];
     memcpy(prev, s->prev_seal, 32);
     crypto_generichash(s->prev_seal, 32, c->raw, c->raw_len, NULL, 0);
     if (rpti_seal_parse(c->body, c->len, &sl)) {
         fail(st, RPT_E_FORMAT, "seal at offset %llu is malformed", (unsigned long long)c->offset);
         return;
     }
-    if (sl.generation != s->gen + 1 || sl.count != s->seen.n) {
-        fail(st, RPT_E_DIGEST, "seal at offset %llu claims generation %u with %llu records; found generation %u with %llu",
-             (unsigned long long)c->offset, sl.generation, (unsigned long long)sl.count, s->gen + 1,
-             (unsigned long long)s->seen.n);
-        return;
-    }
-    memcpy(d, s->gen_d, sizeof d);
+    /* the trailer repeats what the seal says; a seal that is wrong about
+     * it is reported here, once */
+    s->seal_generation = sl.generation;
+    s->seal_count = sl.count;
     int prev_damaged = s->seal_damaged;
     s->seal_damaged = 0;
-    s->gen_seal_end = c->offset + c->raw_len;
-    if (s->index_damaged) {
-        /* the index was reported damaged: D cannot match, say it once */
-    } else if (sodium_memcmp(d, sl.d, 32) != 0) {
-        fail(st, RPT_E_DIGEST, "seal of generation %u: header, keys, dictionaries or index do not match its digest",
-             sl.generation);
-        return;
-    }
-    if (!prev_damaged && sodium_memcmp(prev, sl.prev, 32) != 0) {
-        fail(st, RPT_E_DIGEST, "seal of generation %u does not name the previous seal: the chain is broken",
-             sl.generation);
-        return;
-    }
-    const uint8_t *pk;
-    int trusted;
-    char hex[17];
-    rpti_key_lookup(r, sl.key_id, &pk, &trusted);
-    rpt_key_id_hex(sl.key_id, hex);
-    rpti_seal_message(msg, r->archive_id, &sl);
-    if (!pk || crypto_sign_verify_detached(sl.sig, msg, sizeof msg, pk) != 0) {
-        fail(st, RPT_E_BADSIG, "seal of generation %u: signature does not verify with key %s",
-             sl.generation, hex);
-        return;
-    }
-    if (r->n_trusted && !trusted)
-        fail(st, RPT_E_UNTRUSTED, "seal of generation %u: signed by key %s, which is not trusted",
-             sl.generation, hex);
-    else if (!s->index_damaged && !prev_damaged)
-        s->gen_sealed = 1;
+    /* a damaged index or seal was reported already: D or prev cannot
+     * match, and saying so again would hide nothing but add noise */
+    rpti_seal_expect x = {s->gen + 1, s->seen.n, s->index_damaged ? NULL : s->gen_d,
+                          prev_damaged ? NULL : prev, c->offset};
+    int rc = rpti_seal_check(r, &sl, &x, st->detail);
+    if (rc) st->status = rc;
+    else if (x.d && x.prev) s->gen_sealed = 1; /* checked in full */
 }
 
 /* Keeps what the generation's own chunks came to; status is the
@@ -381,13 +277,8 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
 static int keep_verdict(rpt_scan *s, int status) {
     if (!status) status = s->gen_status;
     if (!status && !s->gen_sealed) status = RPT_E_FORMAT; /* no seal checked */
-    if (s->n_verdicts == s->cap_verdicts) {
-        size_t nc = s->cap_verdicts ? s->cap_verdicts * 2 : 8;
-        struct rpt_verdict *nv = realloc(s->verdicts, nc * sizeof *nv);
-        if (!nv) return RPT_E_NOMEM;
-        s->verdicts = nv;
-        s->cap_verdicts = nc;
-    }
+    if (rpti_grow(&s->verdicts, &s->cap_verdicts, s->n_verdicts + 1, sizeof *s->verdicts))
+        return RPT_E_NOMEM;
     s->verdicts[s->n_verdicts].end = s->seen.n;
     s->verdicts[s->n_verdicts++].status = status;
     s->gen_status = 0;
@@ -419,7 +310,8 @@ static void do_trailer(rpt_reader *r, const rpt_chunk *c, step *st) {
              (unsigned long long)c->offset);
     } else if (rpti_trailer_parse(c->body, c->len, &t) || t.index_offset != s->gen_index_off ||
                t.seal_offset != s->gen_seal_off || t.prev_trailer != s->last_trailer ||
-               t.generation != s->gen + 1 || t.count != s->seen.n) {
+               (!s->seal_damaged &&
+                (t.generation != s->seal_generation || t.count != s->seal_count))) {
         fail(st, RPT_E_FORMAT, "trailer at offset %llu does not agree with its generation",
              (unsigned long long)c->offset);
     }
@@ -572,34 +464,41 @@ int rpti_scan_next(rpt_reader *r, rpt_record *out, rpt_verify_cb cb, void *ctx,
     rpt_scan *s = &r->scan;
     int salvage = (r->flags & RPT_OPEN_SALVAGE) != 0;
     for (;;) {
-        if (s->stop || s->done) return s->done ? 1 : rpti_seterr(r->err, RPT_E_FORMAT, "%s", r->err);
+        if (s->done) return RPT_EOF;
         step st;
         scan_step(r, out, &st);
         if (st.end && !st.status) {
             s->done = 1;
-            return 1;
+            return RPT_EOF;
         }
-        if (st.end) s->done = 1;
-        if (st.is_record) {
+        if (st.is_record && !s->stop) {
             if (st.status == RPT_OK) return RPT_OK;
             char where[300];
             snprintf(where, sizeof where, "record %llu '%.200s' at offset %llu",
                      (unsigned long long)out->number, out->name, (unsigned long long)out->offset);
-            if (salvage) {
-                if (st.status == RPT_E_UNTRUSTED) return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
-                if (st.status == RPT_E_NOMEM || st.status == RPT_E_IO)
-                    return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
+            if (st.status == RPT_E_NOMEM || st.status == RPT_E_IO)
+                return rpti_fail(&r->fail, st.status, "%s: %s", where, st.detail);
+            if (salvage && st.status != RPT_E_UNTRUSTED) {
                 s->lost += out->stored;
                 continue;
             }
+            /* one record's verdict: the pass goes on after it */
             return rpti_seterr(r->err, st.status, "%s: %s", where, st.detail);
         }
-        if (st.status == RPT_OK) continue;
+        if (st.status == RPT_OK && !s->stop) continue;
         if (salvage && st.status != RPT_E_IO && st.status != RPT_E_NOMEM) {
-            if (st.end) return 1;
+            if (st.end || s->stop) {
+                s->done = 1;
+                return RPT_EOF;
+            }
             continue;
         }
-        if (s->stop) s->done = 1;
+        /* data that ends early or framing lost: the pass is over, and
+         * says so to every later call */
+        if (s->stop || st.end)
+            return rpti_fail(&r->fail, st.status ? st.status : RPT_E_FORMAT, "%s", st.detail);
+        /* an index, seal or trailer that fails is said once; the pass goes
+         * on, and the next generation is judged on its own */
         return rpti_seterr(r->err, st.status, "%s", st.detail);
     }
 }
@@ -629,7 +528,7 @@ typedef struct vstate {
 static int account(rpt_reader *r, vstate *vs, const step *st, const rpt_record *rec) {
     rpt_verify_summary *sum = vs->sum;
     if (st->status == RPT_E_IO || st->status == RPT_E_NOMEM) {
-        rpti_seterr(r->err, st->status, "%s", st->detail);
+        rpti_fail(&r->fail, st->status, "%s", st->detail);
         vs->fatal = st->status;
         return 1;
     }
@@ -770,7 +669,7 @@ static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_su
             recjob *j = &pool.ring[pool.tail % pool.n];
             j->raw.len = 0;
             if (rpti_buf_put(&j->raw, c.raw, c.raw_len)) {
-                rpti_seterr(r->err, RPT_E_NOMEM, "out of memory");
+                rpti_fail(&r->fail, RPT_E_NOMEM, "out of memory");
                 vs.fatal = RPT_E_NOMEM;
                 break;
             }
@@ -804,6 +703,7 @@ static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_su
 int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_summary *sum) {
     rpt_verify_summary local;
     if (!r) return RPT_E_ARG;
+    if (rpti_failed(&r->fail)) return r->fail.code;
     if (!sum) sum = &local;
     memset(sum, 0, sizeof *sum);
     if (r->seq) return verify_pass(r, cb, ctx, sum);
@@ -824,13 +724,13 @@ int rpt_reader_verify(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_sum
             return rpti_seterr(r->err, RPT_E_NOMEM, "out of memory");
         }
     if ((rc = rpti_read_start(v))) {
-        rpti_seterr(r->err, rc, "%s", v->err);
+        rpti_seterr(r->err, rc, "%s", rpt_reader_error(v));
         rpt_reader_free(v);
         return rc;
     }
     v->scan.names_from = r;
     rc = verify_pass(v, cb, ctx, sum);
-    if (rc) rpti_seterr(r->err, rc, "%s", v->err);
+    if (rc) rpti_seterr(r->err, rc, "%s", rpt_reader_error(v));
     rpt_reader_free(v);
     return rc;
 }

@@ -70,6 +70,22 @@ int rpti_seterr_user(char *err, size_t errlen, int code, const char *fmt, ...) {
     return code;
 }
 
+int rpti_grow(void *pp, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return RPT_OK;
+    size_t nc = *cap ? *cap : 4;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem) return RPT_E_NOMEM;
+        nc *= 2;
+    }
+    void *p;
+    memcpy(&p, pp, sizeof p);
+    void *np = realloc(p, nc * elem);
+    if (!np) return RPT_E_NOMEM;
+    memcpy(pp, &np, sizeof np);
+    *cap = nc;
+    return RPT_OK;
+}
+
 /* ----- buffers ----- */
 int rpti_buf_reserve(rpt_buf *b, size_t extra) {
     if (extra <= b->cap - b->len) return RPT_OK;

@@ -204,7 +204,7 @@ static int write_start(rpt_writer *w) {
     /* the signer's key, unless an earlier generation listed it */
     const uint8_t *pk = NULL;
     int trusted;
-    if (w->old) rpti_key_lookup(w->old, w->sk->id, &pk, &trusted);
+    if (w->old) rpti_key_lookup(w->old, w->sk->id, UINT64_MAX, &pk, &trusted);
     if (!rc && !pk) {
         b.len = 0;
         const char *cm = w->key_comment ? w->key_comment : "";

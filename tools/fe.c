@@ -182,6 +182,30 @@ static int severity(int status) {
 
 int fe_worse(int a, int b) { return severity(b) > severity(a) ? b : a; }
 
+int fe_report_tail(const char *archive, rpt_reader *r) {
+    rpt_archive_info in;
+    int rc = rpt_reader_info(r, &in);
+    if (rc != RPT_OK) return fe_exit_status(rc);
+    if (in.tail_status == RPT_OK) return FE_EXIT_OK;
+    if (in.tail_seals)
+        fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "
+                "archive (%s): they hold a newer seal, so generation %zu, the one read, is not "
+                "the newest",
+                archive, (unsigned long long)in.tail_bytes, in.n_generations,
+                rpt_strerror(in.tail_status), in.n_generations);
+    else if (in.tail_status == RPT_E_TRUNCATED)
+        fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "
+                "archive: an incomplete generation, an append that did not finish "
+                "(rpt-pack --append cuts it off)",
+                archive, (unsigned long long)in.tail_bytes, in.n_generations);
+    else
+        fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "
+                "archive (%s)",
+                archive, (unsigned long long)in.tail_bytes, in.n_generations,
+                rpt_strerror(in.tail_status));
+    return fe_exit_status(in.tail_status);
+}
+
 /* ---------------------------------------------------------------- passphrases */
 
 #define PASS_MAX 1024

@@ -43,6 +43,12 @@ int fe_exit_status(int code);
 /* The more serious of two exit statuses: 2 > 3 > 1 > 4 > 0. */
 int fe_worse(int a, int b);
 
+/* Every reading tool reports bytes after the last valid trailer (spec
+ * 7.2), and says when the generation it opened is not the newest: prints
+ * the reader's words for it and returns the exit status it calls for (0
+ * for a clean archive). */
+int fe_report_tail(const char *archive, rpt_reader *r);
+
 /* Passphrases live in sodium_malloc() memory; free with fe_pass_free(). */
 typedef struct fe_pass {
     char *p;

@@ -528,11 +528,11 @@ static void settle_held(xctx *x, rpt_reader *r, int at_end) {
 
 /* One record that could not be extracted. */
 static void refused(xctx *x, rpt_reader *r, uint64_t i, const char *name, int rc) {
-    if (rc == RPT_E_UNTRUSTED && name)
-        fe_warn("%s: record %llu '%s': signed by a key that is not trusted; not extracted",
-                x->archive, (unsigned long long)i, name);
-    else
-        fe_warn("%s: %s; not extracted", x->archive, rpt_reader_error(r));
+    /* the reader's words name the record and say whose key is not
+     * trusted: the record's signer or the sealer of its generation */
+    (void)i;
+    (void)name;
+    fe_warn("%s: %s; not extracted", x->archive, rpt_reader_error(r));
     problem(x, fe_exit_status(rc));
 }
 
@@ -859,7 +859,11 @@ int main(int argc, char **argv) {
 
     double started = fe_clock();
     if (from_stdin || x.salvage) extract_sequential(&x, r);
-    else extract_indexed(&x, r);
+    else {
+        extract_indexed(&x, r);
+        int tail = fe_report_tail(x.archive, r);
+        if (tail) problem(&x, tail);
+    }
     sync_all(&x);
     /* what verified goes into the tar, whatever else failed */
     if (x.tar) finish_tar(&x);

@@ -427,6 +427,7 @@ int main(int argc, char **argv) {
         status = list_indexed(&l, argv + optind, argc - optind, keep);
         if (keep) show_kept(&l);
     }
+    status = fe_worse(status, fe_report_tail(l.archive, l.r));
     fe_picks_free(&l.picks);
     fe_select_free(&l.sel);
     rpt_reader_free(l.r);

@@ -108,7 +108,7 @@ assert o["records"] == 4 and len(o["generations"]) == 2 and o["version"] == "1.0
     tamper forged-title.rpt "41 arrests"
     run "$LIST" -l forged-title.rpt
     [ "$status" -eq 1 ]
-    [[ "$output" == *"does not match its index digest"* ]]
+    [[ "$output" == *"index entry's digest does not match the record"* ]]
     # the short form reads no record: it still lists (the index is sealed)
     run "$LIST" forged-title.rpt
     [ "$status" -eq 0 ]

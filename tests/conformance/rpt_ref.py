@@ -16,7 +16,10 @@ usage: rpt_ref.py [--allow-tail] [--pubkey FILE.pub]... ARCHIVE.rpt
 
 Needs Python 3 (hashlib.blake2b, zlib) and PyNaCl for Ed25519; on Debian:
 apt-get install python3-nacl, then run with /usr/bin/python3.
-Exit status: 0 valid, 1 invalid archive, 2 usage or environment.
+Exit status: 0 valid, 1 invalid archive, 2 usage or environment. An
+invalid archive is printed as {"error": CLASS}, CLASS naming the class of
+failure of FORMAT.md 7.7: damaged, unsupported, limit, truncated, noseal,
+digest, badsig or untrusted.
 """
 
 import argparse
@@ -74,7 +77,12 @@ def merges(older_n, new_n):
 
 
 class Invalid(Exception):
-    """The archive breaks the specification; the message says where."""
+    """The archive breaks the specification; the message says where, and
+    cls the class of failure (FORMAT.md 7.7)."""
+
+    def __init__(self, msg, cls="damaged"):
+        super().__init__(msg)
+        self.cls = cls
 
 
 def b2b256(*parts):
@@ -112,8 +120,8 @@ class Cur:
         self.pos = 0
         self.where = where
 
-    def fail(self, what):
-        raise Invalid("%s: %s" % (self.where, what))
+    def fail(self, what, cls="damaged"):
+        raise Invalid("%s: %s" % (self.where, what), cls)
 
     def take(self, n, what):
         if n > len(self.d) - self.pos:
@@ -150,7 +158,7 @@ class Cur:
     def blob(self, cap, what):
         n = self.varint(what + " length")
         if n > cap:
-            self.fail("%s is %d bytes, over the cap of %d" % (what, n, cap))
+            self.fail("%s is %d bytes, over the cap of %d" % (what, n, cap), "limit")
         return self.take(n, what)
 
     def text(self, cap, what):
@@ -208,7 +216,7 @@ def read_chunk(data, off, end, check_crc=True):
     """Reads and checks the framing of the chunk at off; the file is
     considered to end at end. Unknown critical types stop the reader."""
     if end - off < CHUNK_OVERHEAD:
-        raise Invalid("offset %d: truncated chunk header" % off)
+        raise Invalid("offset %d: truncated chunk header" % off, "truncated")
     ctype = data[off:off + 4]
     if not all(0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A for c in ctype):
         raise Invalid("offset %d: chunk type %r is not four ASCII letters"
@@ -217,11 +225,11 @@ def read_chunk(data, off, end, check_crc=True):
     critical = 0x41 <= ctype[0] <= 0x5A
     if critical and ctype not in CAPS:
         raise Invalid("offset %d: unknown critical chunk %s: unsupported"
-                      % (off, ctype.decode()))
+                      % (off, ctype.decode()), "unsupported")
     cap = CAPS.get(ctype, ANCILLARY_CAP)
     if length > cap:
         raise Invalid("offset %d: %s chunk length %d over the cap of %d"
-                      % (off, ctype.decode(), length, cap))
+                      % (off, ctype.decode(), length, cap), "limit")
     if ctype == b"TRLR" and length != TRAILER_BODY:
         raise Invalid("offset %d: TRLR body must be exactly %d bytes"
                       % (off, TRAILER_BODY))
@@ -231,7 +239,7 @@ def read_chunk(data, off, end, check_crc=True):
     total = CHUNK_OVERHEAD + length
     if end - off < total:
         raise Invalid("offset %d: %s chunk of %d bytes is truncated"
-                      % (off, ctype.decode(), total))
+                      % (off, ctype.decode(), total), "truncated")
     body = data[off + 8:off + 8 + length]
     crc = int.from_bytes(data[off + 8 + length:off + total], "little")
     if check_crc and zlib.crc32(body, zlib.crc32(ctype)) != crc:
@@ -294,7 +302,7 @@ def find_end(data):
         if t is not None:
             return pos + TRAILER_BYTES, t
         pos = data.rfind(b"TRLR", 0, pos)
-    raise Invalid("no valid trailer: not a complete archive")
+    raise Invalid("no valid trailer: not a complete archive", "noseal")
 
 
 class Reader:
@@ -318,21 +326,27 @@ class Reader:
 
     # ---------------------------------------------------------------- keys
     def signer(self, key_id, where):
+        """The signer's key from a KEYS chunk before the signed chunk
+        (FORMAT.md 4.2): a trusted key the archive does not list there does
+        not stand in for it. Trust is decided after the signature verifies
+        (7.6); call trust() then."""
         if key_id not in self.keys:
             raise Invalid("%s: key %s is not in any earlier KEYS chunk"
-                          % (where, key_hex(key_id)))
+                          % (where, key_hex(key_id)), "badsig")
+        return self.keys[key_id][0]
+
+    def trust(self, key_id, where):
         pk = self.keys[key_id][0]
         if self.trusted is not None and self.trusted.get(key_id) != pk:
             raise Invalid("%s: signed by key %s, which is not trusted"
-                          % (where, key_hex(key_id)))
-        return pk
+                          % (where, key_hex(key_id)), "untrusted")
 
     # ------------------------------------------------------------ chunks
     def do_head(self, ch):
         c = Cur(ch.body, "HEAD at %d" % ch.off)
         major, minor = c.u8("major"), c.u8("minor")
         if major != MAJOR:
-            c.fail("major version %d: unsupported" % major)
+            c.fail("major version %d: unsupported" % major, "unsupported")
         self.archive_id = c.take(16, "archive id")
         self.created = c.i64("created")
         self.software = c.text(len(ch.body), "software")
@@ -389,7 +403,8 @@ class Reader:
         media = c.text(TEXT_MAX, "media type")
         n_meta = c.varint("metadata pair count")
         if n_meta > META_PAIRS_MAX:
-            c.fail("%d metadata pairs, over the cap of %d" % (n_meta, META_PAIRS_MAX))
+            c.fail("%d metadata pairs, over the cap of %d" % (n_meta, META_PAIRS_MAX),
+                   "limit")
         meta = {}
         for i in range(n_meta):
             k = c.text(META_KEY_MAX, "metadata key %d" % i)
@@ -401,10 +416,10 @@ class Reader:
             meta[k] = v
         size = c.varint("size")
         if size > PAYLOAD_MAX:
-            c.fail("size %d over the cap of %d" % (size, PAYLOAD_MAX))
+            c.fail("size %d over the cap of %d" % (size, PAYLOAD_MAX), "limit")
         m_bytes = ch.body[:c.pos]
         if len(m_bytes) > METADATA_MAX:
-            c.fail("metadata section of %d bytes over the cap" % len(m_bytes))
+            c.fail("metadata section of %d bytes over the cap" % len(m_bytes), "limit")
         method = c.u8("method")
         dnum = None
         if method == 2:
@@ -412,7 +427,7 @@ class Reader:
             if dnum >= len(self.dicts):
                 c.fail("dictionary %d does not precede the record" % dnum)
         elif method > 2:
-            c.fail("compression method %d: unsupported" % method)
+            c.fail("compression method %d: unsupported" % method, "unsupported")
         kid = c.take(8, "key id")
         sig = c.take(64, "signature")
         stored = c.blob(len(ch.body), "payload")
@@ -438,7 +453,8 @@ class Reader:
         msg = RECORD_PREFIX + b2b512(m_bytes, payload)
         assert len(msg) == 80
         if not ed25519_ok(pk, sig, msg):
-            c.fail("signature does not verify with key %s" % key_hex(kid))
+            c.fail("signature does not verify with key %s" % key_hex(kid), "badsig")
+        self.trust(kid, c.where)
         self.names.add(name)
         self.records.append({
             "number": num, "offset": ch.off, "stored": len(ch.raw),
@@ -499,7 +515,7 @@ class Reader:
             blk = body[hl + b * bs:hl + min((b + 1) * bs, dlen)]
             if b2b256(blk) != h["blocks"][b]:
                 raise Invalid("INDX at %d: block %d does not match its digest"
-                              % (ch.off, b))
+                              % (ch.off, b), "digest")
         return body[hl + lo:hl + hi]
 
     def parse_indx(self, ch):
@@ -550,17 +566,17 @@ class Reader:
         ix = self.parse_indx(ch)
         if ix["aux"] != self.aux:
             raise Invalid("%s: KEYS/DICT offsets %s, expected %s"
-                          % (where, ix["aux"], self.aux))
+                          % (where, ix["aux"], self.aux), "digest")
         # Older segments: a prefix of the previous generation's live list,
         # each unchanged since it was written.
         refs = [off for off, _ in ix["segs"]]
         if refs != self.live[:len(refs)]:
             raise Invalid("%s: older segments %s are not a prefix of the "
-                          "live segments %s" % (where, refs, self.live))
+                          "live segments %s" % (where, refs, self.live), "digest")
         for off, root in ix["segs"]:
             if self.segments[off][3] != root:
                 raise Invalid("%s: root of the segment at %d does not match"
-                              % (where, off))
+                              % (where, off), "digest")
         # The merge rule: the segments dropped were exactly those merged.
         new = len(self.records) - self.count_at_seal
         dropped = self.live[len(refs):]
@@ -580,19 +596,19 @@ class Reader:
             _, first, ents, _ = self.segments[off]
             if first != nxt:
                 raise Invalid("%s: segment at %d starts at record %d, expected %d"
-                              % (where, off, first, nxt))
+                              % (where, off, first, nxt), "digest")
             nxt += len(ents)
         if ix["first"] != nxt:
-            raise Invalid("%s: first record %d, expected %d" % (where, ix["first"], nxt))
+            raise Invalid("%s: first record %d, expected %d" % (where, ix["first"], nxt), "digest")
         if nxt + len(ix["entries"]) != len(self.records):
             raise Invalid("%s: segments cover %d records, the archive has %d"
-                          % (where, nxt + len(ix["entries"]), len(self.records)))
+                          % (where, nxt + len(ix["entries"]), len(self.records)), "digest")
         for i, en in enumerate(ix["entries"]):
             rec = self.records[nxt + i]
             for f in ("name", "offset", "stored", "issued", "digest", "size"):
                 if en[f] != rec[f]:
                     raise Invalid("%s: entry %d (%r) %s does not match record %d"
-                                  % (where, i, en["name"], f, rec["number"]))
+                                  % (where, i, en["name"], f, rec["number"]), "digest")
         self.segments[ch.off] = (ch, ix["first"], ix["entries"], ix["root"])
         self.live = refs + [ch.off]
         return ix
@@ -612,30 +628,32 @@ class Reader:
         where = "SEAL at %d" % ch.off
         gen = self.generation + 1
         if s["generation"] != gen:
-            raise Invalid("%s: generation %d, expected %d" % (where, s["generation"], gen))
+            raise Invalid("%s: generation %d, expected %d" % (where, s["generation"], gen), "digest")
         if s["count"] != len(self.records):
             raise Invalid("%s: record count %d, the archive has %d"
-                          % (where, s["count"], len(self.records)))
+                          % (where, s["count"], len(self.records)), "digest")
         if self.digest_d(self.aux, root) != s["D"]:
             raise Invalid("%s: D does not match HEAD, KEYS/DICT and the INDX root"
-                          % where)
+                          % where, "digest")
         want_prev = b2b256(self.prev_seal) if self.prev_seal else ZERO32
         if s["prev"] != want_prev:
-            raise Invalid("%s: prev does not match the previous seal" % where)
+            raise Invalid("%s: prev does not match the previous seal" % where, "digest")
         pk = self.signer(s["key_id"], where)
         msg = (SEAL_PREFIX + self.archive_id + gen.to_bytes(4, "little")
                + s["count"].to_bytes(8, "little") + s["D"] + s["prev"])
         assert len(msg) == 108
         if not ed25519_ok(pk, s["sig"], msg):
             raise Invalid("%s: signature does not verify with key %s"
-                          % (where, key_hex(s["key_id"])))
+                          % (where, key_hex(s["key_id"])), "badsig")
+        self.trust(s["key_id"], where)
         return s
 
     def do_trlr(self, ch, indx, seal):
         t = parse_trailer(ch)
         where = "TRLR at %d" % ch.off
+        s = parse_seal(seal)  # a seal wrong about these was reported already
         want = {"index": indx.off, "seal": seal.off, "prev": self.prev_trailer,
-                "generation": self.generation + 1, "count": len(self.records)}
+                "generation": s["generation"], "count": s["count"]}
         for f, v in want.items():
             if t[f] != v:
                 raise Invalid("%s: %s is %d, expected %d" % (where, f, t[f], v))
@@ -646,7 +664,7 @@ class Reader:
         if data[1:8] != MAGIC_TAIL or data[0] & 0x80 == 0:
             raise Invalid("not an rpt archive (bad magic)")
         if data[0] != 0x80 | MAJOR:
-            raise Invalid("format major version %d: unsupported" % (data[0] & 0x7F))
+            raise Invalid("format major version %d: unsupported" % (data[0] & 0x7F), "unsupported")
         off = 8
         first = read_chunk(data, off, end)
         if first.type != b"HEAD":
@@ -692,7 +710,7 @@ class Reader:
                 raise Invalid("offset %d: %s chunk out of place" % (off, t.decode()))
             off = ch.end
         if state != "pre" or self.generation == 0:
-            raise Invalid("the archive does not end with a trailer")
+            raise Invalid("the archive does not end with a trailer", "truncated")
 
     # ------------------------------------------------- random-access view
     def random_access(self, end, trailer):
@@ -708,7 +726,7 @@ class Reader:
             raise Invalid("trailer: index offset does not point to an INDX")
         h = self.parse_indx_header(ix_ch)
         if self.digest_d(h["aux"], h["root"]) != seal["D"]:
-            raise Invalid("trailer view: the index root does not match D")
+            raise Invalid("trailer view: the index root does not match D", "digest")
         heads = []
         for off, root in h["segs"]:
             seg = read_chunk(data, off, end, check_crc=False)
@@ -717,7 +735,7 @@ class Reader:
             sh = self.parse_indx_header(seg)
             if sh["root"] != root:
                 raise Invalid("trailer view: segment at %d does not match its root"
-                              % off)
+                              % off, "digest")
             heads.append((seg, sh))
         heads.append((ix_ch, h))
         entries = []
@@ -725,16 +743,16 @@ class Reader:
             entries += self.parse_indx(seg)["entries"]
         if len(entries) != seal["count"]:
             raise Invalid("trailer view: %d index entries, seal says %d"
-                          % (len(entries), seal["count"]))
+                          % (len(entries), seal["count"]), "digest")
         for i, en in enumerate(entries):
             rc = read_chunk(data, en["offset"], end)
             if rc.type != b"RECD" or len(rc.raw) != en["stored"] \
                     or b2b256(rc.raw) != en["digest"]:
                 raise Invalid("trailer view: record %d %r does not match its "
-                              "index entry" % (i, en["name"]))
+                              "index entry" % (i, en["name"]), "digest")
             if self.records[i]["offset"] != en["offset"]:
                 raise Invalid("trailer view: record %d is not the %d-th in the file"
-                              % (i, i))
+                              % (i, i), "digest")
         # One lookup by name, touching only the blocks it needs.
         if entries:
             self.lookup_one(heads[-1][0], heads[-1][1])
@@ -810,12 +828,17 @@ def main(argv):
             raise
         tail = len(data) - end
         if tail and not args.allow_tail:
+            # The tail is classed the way a pass over the whole file
+            # meets it (FORMAT.md 7.2): damage, or an append that did
+            # not finish (truncated).
+            Reader(data, trusted).sequential(len(data))
             raise Invalid("incomplete tail of %d bytes after the trailer at "
                           "offset %d" % (tail, end - TRAILER_BYTES))
         r.sequential(end)
         r.random_access(end, trailer)
     except Invalid as e:
         sys.stderr.write("rpt_ref: %s: %s\n" % (args.archive, e))
+        sys.stdout.write(json.dumps({"error": e.cls}) + "\n")
         return 1
     out = {
         "archive_id": r.archive_id.hex(),

@@ -143,7 +143,10 @@ static void test_tampered_payload(void) {
     rpt_reader *r = NULL;
     rpt_record rec;
     CHECK_EQ_INT(rpt_reader_open_path(&r, mut_path, 0), RPT_OK);
-    CHECK_EQ_INT(rpt_reader_read(r, 0, 0, &rec), RPT_E_DIGEST);
+    /* the record is checked as the sequential pass checks it, before its
+     * index entry: both readers name the same failure */
+    CHECK_EQ_INT(rpt_reader_read(r, 0, 0, &rec), RPT_E_BADSIG);
+    CHECK_EQ_INT(rpt_reader_read(r, 0, RPT_READ_NO_VERIFY, &rec), RPT_OK);
     rpt_reader_free(r);
     free(p);
 }
