@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 base=$top/abi/libarchive_rpt.abi
 tmp=$(mktemp "${TMPDIR:-/tmp}/rpt-abi.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
-abidw --headers-dir "$top/include" --no-corpus-path --out-file "$tmp" "$lib"
+abidw --headers-dir "$top/include" --drop-private-types --no-corpus-path --out-file "$tmp" "$lib"
 case $mode in
     update)
         mkdir -p "$top/abi"
