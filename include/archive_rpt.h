@@ -619,7 +619,14 @@ typedef struct rpt_archive_info {
      * detail in words is what rpt_reader_next() reports at the end. */
     int32_t tail_status;
     uint32_t tail_seals;
-    uint64_t reserved[7];  /* for later fields; the library zeroes it */
+    /* 1 when another process was appending to the archive as it was
+     * opened (it held the append lock). The reader then reads the newest
+     * complete generation and nothing after it: the bytes that append has
+     * written so far (appending_bytes) are neither read nor a tail. */
+    int32_t appending;
+    uint32_t pad_;
+    uint64_t appending_bytes;
+    uint64_t reserved[5];  /* for later fields; the library zeroes it */
 } rpt_archive_info;
 
 /* Fills *out (random access; in sequential mode after the pass). */

@@ -8,12 +8,16 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* ----- bytes from the source ----- */
 int rpti_src_read(rpt_reader *r, uint64_t off, void *buf, size_t n) {
     uint8_t *p = buf;
+    /* a file is read as it was at open, or up to the newest generation
+     * while another process appends: what grows later is not this view */
+    if (!r->seq && (off > r->file_size || n > r->file_size - off)) return RPT_E_TRUNCATED;
     while (n > 0) {
         ssize_t got = r->seq ? read(r->fd, p, n) : pread(r->fd, p, n, (off_t)off);
         if (got < 0) {
@@ -161,6 +165,13 @@ static int find_trailer(rpt_reader *r) {
     r->trailer = t;
     r->seal = s;
     r->tail_bytes = size - r->trailer_offset - RPT_TRAILER_BYTES;
+    if (r->appending) {
+        /* another process's append in progress, not a tail: left unread */
+        r->appending_bytes = r->tail_bytes;
+        r->tail_bytes = 0;
+        r->file_size = r->trailer_offset + RPT_TRAILER_BYTES;
+        return RPT_OK;
+    }
     return r->tail_bytes ? check_tail(r) : RPT_OK;
 }
 
@@ -362,6 +373,13 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
         return rpti_fail(&r->fail, RPT_E_IO, "'%s' is not a regular file", path);
     r->file_size = (uint64_t)st.st_size;
+    /* An appender holds the lock exclusively; if a shared one cannot be
+     * had, an append is under way. It is only looked at, not kept: a
+     * reader never makes an appender wait. */
+    if (!(flags & RPT_OPEN_SALVAGE) && flock(r->fd, LOCK_SH | LOCK_NB) != 0)
+        r->appending = errno == EWOULDBLOCK;
+    else if (!(flags & RPT_OPEN_SALVAGE))
+        flock(r->fd, LOCK_UN);
     if (flags & RPT_OPEN_SALVAGE) {
         /* salvage never fails on damage: the scan resynchronises */
         int rc = rpti_read_start(r);
@@ -569,6 +587,8 @@ int rpt_reader_info(rpt_reader *r, rpt_archive_info *out) {
     out->tail_bytes = r->tail_bytes;
     out->tail_status = r->tail_status;
     out->tail_seals = r->tail_seals;
+    out->appending = r->appending;
+    out->appending_bytes = r->appending_bytes;
     for (size_t i = 0; i < r->n_segs; i++) out->index_bytes += r->segs[i].body_len + 12u;
     return RPT_OK;
 }

@@ -122,6 +122,8 @@ struct rpt_reader {
     uint64_t trailer_offset, tail_bytes;
     int tail_status;       /* how the tail fails (spec 7.2), RPT_OK: none */
     uint32_t tail_seals;   /* SEAL chunks in the tail: generations not opened */
+    int appending;            /* another process held the append lock at open */
+    uint64_t appending_bytes; /* what it had written after the newest trailer */
     char tail_detail[RPT_ERRLEN];
     rpt_generation *gens;
     size_t n_gens, cap_gens;

@@ -183,7 +183,12 @@ class rpt_archive_info(ctypes.Structure):
         ("file_size", ctypes.c_uint64),
         ("tail_bytes", ctypes.c_uint64),
         ("index_bytes", ctypes.c_uint64),
-        ("reserved", ctypes.c_uint64 * 8),
+        ("tail_status", ctypes.c_int32),   # RPT_OK, or how the tail fails
+        ("tail_seals", ctypes.c_uint32),   # seals in the tail: newer generations
+        ("appending", ctypes.c_int32),     # another process was appending at open
+        ("pad_", ctypes.c_uint32),
+        ("appending_bytes", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 5),
     ]
 
 

@@ -122,6 +122,10 @@ class ArchiveInfo:
     file_size: int
     tail_bytes: int
     index_bytes: int
+    tail_status: int = 0      # 0, or the RPT_E_* code of the tail (spec 7.2)
+    tail_seals: int = 0       # seals in the tail: the generation read is not the newest
+    appending: bool = False   # another process was appending as the archive was opened
+    appending_bytes: int = 0  # what that append had written, not read
 
 
 class Reader:
@@ -381,7 +385,9 @@ class Reader:
             generations=[Generation(g.number, g.records, g.seal_offset, g.trailer_offset,
                                     bytes(g.key_id))
                          for g in (c.generations[i] for i in range(c.n_generations))],
-            file_size=c.file_size, tail_bytes=c.tail_bytes, index_bytes=c.index_bytes)
+            file_size=c.file_size, tail_bytes=c.tail_bytes, index_bytes=c.index_bytes,
+            tail_status=c.tail_status, tail_seals=c.tail_seals, appending=bool(c.appending),
+            appending_bytes=c.appending_bytes)
 
     def __repr__(self):
         return "<rpt.Reader %s%s>" % (self.name, "" if self._h else " closed")

@@ -134,6 +134,7 @@ def test_verify_matches_rpt_verify(packed):
     got = {k: getattr(v, k) for k in ("records", "ok", "damaged", "tampered", "untrusted",
                                       "generations", "tail_bytes", "trusted_keys")}
     got.update(summary=True, exit=v.exit_status)
+    want.pop("archive", None)  # which archive, when rpt-verify is given several
     assert got == want
     assert v.status == 0 and v.problems == []
     assert [e.record.name for e in events if e.record] == list_json_names(packed["archive"])

@@ -76,19 +76,22 @@ def test_append_adds_a_generation(packed, tmp_path):
 
 
 def test_records_by_a_key_not_trusted_come_with_the_exception(packed, tmp_path, other_key):
-    # The newest seal is by the trusted key; the first generation's
-    # records were signed by another one: each read says so and hands
-    # back the record, whose signature is valid.
+    # The newest seal is by the trusted key; the first generation's seal
+    # and records are by another one. Every seal a reader relies on must
+    # be trusted, so each read says so and hands back the record, whose
+    # own signature is valid; trusting both keys reads everything.
     archive = str(tmp_path / "mixed.rpt")
     write_sample(archive, other_key[1])
     with rpt.Writer.append(archive, packed["sec"], trusted=[other_key[0]]) as w:
         w.add("late.txt", b"late\n")
     with rpt.Reader(archive, trust=[packed["pub"]]) as r:
-        assert r["late.txt"].trusted
         with pytest.raises(rpt.Untrusted) as e:
             r.read("empty.txt")
     assert e.value.record is not None and e.value.record.name == "empty.txt"
     assert e.value.record.key_id == rpt.PublicKey.load(other_key[0]).id
+    assert "seal of generation 1" in str(e.value)
+    with rpt.Reader(archive, trust=[packed["pub"], other_key[0]]) as r:
+        assert r["late.txt"].trusted and r["empty.txt"].trusted
 
 
 def test_an_exception_in_the_block_leaves_no_archive(tmp_path, other_key):

@@ -101,3 +101,42 @@ import sys; d = bytearray(open('c.rpt','rb').read()); d[-20] ^= 1; open('c.rpt',
     [ "$status" -eq 2 ]
     [[ "$output" == *"--wait is for --append"* ]]
 }
+
+@test "readers during an append see the newest complete generation and say an append is under way" {
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    cp a.rpt sealed.rpt
+    # what an appender has written so far: a record's first bytes
+    head -c 60 a.rpt | tail -c 44 >> a.rpt
+    flock -x a.rpt sleep 4 &
+    holder=$!
+    sleep 0.3
+    run "$VERIFY" -p k.pub a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"another process is appending to it; checked as of generation 1"* ]]
+    [[ "$output" == *"3 records checked: 3 ok"* ]]
+    run "$LIST" a.rpt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"another process is appending"* && "$output" == *narcotics.txt* ]]
+    run "$EXTRACT" -q -p k.pub -C out a.rpt
+    [ "$status" -eq 0 ]
+    cmp b/weather.txt out/b/weather.txt
+    wait "$holder"
+    # the same bytes with no appender holding the lock are a damaged tail
+    run "$VERIFY" -p k.pub a.rpt
+    [ "$status" -eq 3 ]
+    run "$LIST" a.rpt
+    [ "$status" -eq 3 ]
+}
+
+@test "rpt-verify during a real, slow append exits 0" {
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    mkdir -p big
+    for i in $(seq 1 16); do head -c 3000000 /dev/urandom | base64 > "big/f$i.txt"; done
+    "$PACK" -q -j1 -9 -s k.sec -o a.rpt --append big &
+    appender=$!
+    sleep 0.5
+    run "$VERIFY" -p k.pub a.rpt
+    wait "$appender"
+    [ "$status" -eq 0 ]
+    "$VERIFY" -q -p k.pub a.rpt
+}
