@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* archive_rpt.h -- the public interface of libarchive_rpt, the reference
  * implementation of the rpt signed bulletin archive format (spec/FORMAT.md).
  *

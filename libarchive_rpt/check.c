@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check.c -- the record layer: one check for each thing an archive holds
  * (chunk framing, HEAD/KEYS/DICT, a record, an index entry, the index's
  * coverage, a seal, trust, the set of names). The random-access reader

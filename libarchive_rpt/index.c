@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* index.c -- INDX segments: entries in record order and a lookup table of
  * (name hash, entry position) sorted for binary search; plus the SEAL and
  * TRLR bodies, which locate and authenticate them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* index.h -- index segments (INDX chunks): building one in the writer,
  * parsing and searching one in the reader; seals and trailers. */
 #ifndef RPT_INDEX_H

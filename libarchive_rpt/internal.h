@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* internal.h -- what the library's modules share and callers never see:
  * byte helpers, growable buffers, the chunk vocabulary and the key struct.
  * Functions shared between modules are named rpti_*, so that rpt_* is the

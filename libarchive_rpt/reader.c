@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* reader.c -- opening an archive: magic and header, the trailer found from
  * the end (or by looking back past an incomplete append), the seal, the
  * index segments, keys and dictionaries; then lookups and verified reads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* reader.h -- the reader's state, shared by reader.c (random access
  * through the trailer), scan.c (one sequential pass: pipes, verify,
  * salvage) and writer.c (append reads the archive it extends). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* scan.c -- one sequential pass over an archive, chunk by chunk: what a
  * pipe reader, rpt_reader_verify() and a salvage all do. Each record is
  * handed out only after its CRC, payload, digest and signature checked;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* util.c -- the small things every module needs: growable buffers, a
  * bounds-checked cursor, LEB128 varints, error strings and rpt_init. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* writer.c -- building an archive in one pass: header, keys, dictionaries,
  * records compressed and signed by a pool of workers but written in call
  * order (so any thread count gives the same bytes), then index, seal and

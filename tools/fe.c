@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fe.c -- the shared front end of the rpt tools. Only tools/ turn library
  * codes into words and exit statuses; this file is where that happens. */
 #include "fe.h"

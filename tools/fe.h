@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fe.h -- the front end the rpt tools share: messages and exit statuses,
  * passphrases, trusted keys, times, JSON strings, names and progress. */
 #ifndef RPT_FE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rpt-extract -- writes the records of an rpt archive out as files, each
  * verified first, never outside the target directory, never over a file
  * without -f, never through a symbolic link. */

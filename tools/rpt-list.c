@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rpt-list -- lists the records of an rpt archive from its index (or,
  * from a pipe, in one verified pass), or describes the archive (--info). */
 #include "fe.h"

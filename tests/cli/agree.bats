@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Every reading tool tells the same truth: for each negative vector in
 # format/vectors/, rpt-verify (on the file and over a pipe), rpt-extract,
 # rpt-list -l and rpt-list exit with the class its bad-X.json names (spec

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # rpt-list: short, long, JSON and --info forms; names; damaged archives.
 
 load helper

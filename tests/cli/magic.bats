@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # format/rpt.magic: what file(1) says of rpt archives, and of what is not one.
 
 load helper

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """rpt_ref.py -- an independent reader for rpt v1 archives.
 
 Written from spec/FORMAT.md alone, not from the C library, so that the two

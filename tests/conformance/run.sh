@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh BUILDDIR -- the golden vectors: rebuild each one and compare it
 # byte for byte; read each with the C library (rptdump) and with the
 # independent Python reader (rpt_ref.py) and compare both with X.json;

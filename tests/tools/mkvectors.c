@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* mkvectors.c -- builds the golden archives of format/vectors/ from fixed
  * inputs, the committed test-only key and a fixed clock and archive id.
  *   mkvectors --make-key DIR   writes test-only.pub / test-only.key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rptdump.c -- the C library's view of an archive as JSON, in the schema
  * of tests/conformance/rpt_ref.py, so the two readers can be compared
  * with the expected X.json of each golden vector. An archive that fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_agree.c -- the two readers agree, and a reader handle fails one
  * way: every negative vector in format/vectors/ gives the same class
  * through the random-access reader as through rpt_reader_verify(); a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_corrupt.c -- hostile and damaged archives: every critical error
  * path gives its own code, nothing crashes, and no single-bit flip or
  * cut goes unnoticed. */
