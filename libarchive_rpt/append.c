@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* append.c -- what an append checks before it writes or cuts a byte: that
- * the signer's key id is free, that every earlier generation was sealed,
- * in an unbroken chain, by a key the appender trusts, and that the tail
- * it would cut holds no sealed generation. */
+/* append.c -- what an append checks before it writes or cuts a byte,
+ * besides the seal chain and its trust, which the reader's one seal check
+ * does (reader.c): that the signer's key id is free, and that the tail it
+ * would cut holds no sealed generation. */
 #include "append.h"
 
 #include <sodium.h>
@@ -32,8 +32,9 @@ static int seal_signed_by(const uint8_t archive_id[RPT_ARCHIVE_ID_BYTES], const 
     return crypto_sign_verify_detached(s->sig, msg, sizeof msg, pk) == 0;
 }
 
-/* The trusted key with this id (spec 7.6: it wins over the one listed),
- * or NULL. */
+/* The trusted key with this id, or NULL. Deciding whether a tail holds a
+ * sealed generation, any key that verifies a seal there counts: cutting
+ * is what must not happen by mistake. */
 static const uint8_t *trusted_key(const rpti_sealers *t, const uint8_t *id) {
     if (memcmp(t->own.id, id, RPT_KEY_ID_BYTES) == 0) return t->own.pk;
     for (size_t i = 0; i < t->n_trusted; i++)
@@ -45,89 +46,6 @@ static const uint8_t *listed_key(const rpt_reader *r, const uint8_t *id) {
     for (size_t i = 0; i < r->n_keys; i++)
         if (memcmp(r->keys[i].key.id, id, RPT_KEY_ID_BYTES) == 0) return r->keys[i].key.pk;
     return NULL;
-}
-
-static int check_sealer(const rpt_reader *r, const rpti_sealers *t, const rpt_seal *s, char *err) {
-    char hex[17];
-    const uint8_t *tk = trusted_key(t, s->key_id);
-    const uint8_t *pk = tk ? tk : listed_key(r, s->key_id);
-    rpt_key_id_hex(s->key_id, hex);
-    if (!pk || !seal_signed_by(r->archive_id, s, pk))
-        return rpti_seterr(err, RPT_E_BADSIG,
-                           "seal of generation %u: signature does not verify with key %s",
-                           s->generation, hex);
-    if (!tk)
-        return rpti_seterr(err, RPT_E_UNTRUSTED,
-                           "generation %u was sealed by key %s, which is not trusted: an append "
-                           "builds only on seals by its own key or by a key it is given to trust",
-                           s->generation, hex);
-    return RPT_OK;
-}
-
-/* The root of the INDX at off: BLAKE2b-256 of its header (spec 4.6). */
-static int index_root(rpt_reader *r, uint64_t off, uint8_t root[RPT_DIGEST_BYTES], char *err) {
-    uint8_t h[8];
-    int rc = rpti_src_read(r, off, h, sizeof h);
-    if (rc == RPT_E_IO) return rpti_seterr(err, rc, "%s", r->err);
-    uint32_t len = rpti_le32_load(h + 4);
-    if (rc || rpti_le32_load(h) != RPT_T_INDX || len > rpti_chunk_cap(RPT_T_INDX) ||
-        (uint64_t)len + RPT_CHUNK_OVERHEAD > r->file_size - off)
-        return rpti_seterr(err, RPT_E_FORMAT, "no index chunk at offset %llu",
-                           (unsigned long long)off);
-    rpt_segment seg;
-    rc = rpti_segment_open(&seg, r->fd, off, len, err);
-    if (!rc) memcpy(root, seg.root, RPT_DIGEST_BYTES);
-    rpti_segment_free(&seg);
-    return rc;
-}
-
-/* Bytes of the KEYS and DICT chunks that come before off: what the D of
- * a generation whose index is at off covers. */
-static size_t aux_before(const rpt_reader *r, uint64_t off) {
-    size_t len = 0;
-    for (size_t i = 0; i < r->n_aux && r->aux_off[i] < off; i++)
-        len += RPT_CHUNK_OVERHEAD + rpti_le32_load(r->aux.p + len + 4);
-    return len;
-}
-
-/* One generation's seal; prev is the digest of the seal before it (zero
- * before generation 1) and becomes this seal's. */
-static int check_generation(rpt_reader *r, const rpt_generation *g, const rpti_sealers *t,
-                            uint8_t prev[RPT_DIGEST_BYTES], char *err) {
-    rpt_chunk c;
-    rpt_trailer tr;
-    rpt_seal s;
-    uint8_t root[RPT_DIGEST_BYTES], d[RPT_DIGEST_BYTES];
-    int rc = rpti_read_chunk(r, g->trailer_offset, &c);
-    if (rc) return rpti_seterr(err, rc, "trailer of generation %u: %s", g->number, r->err);
-    if (c.type != RPT_T_TRLR || rpti_trailer_parse(c.body, c.len, &tr))
-        return rpti_seterr(err, RPT_E_FORMAT, "trailer of generation %u is malformed", g->number);
-    if ((rc = index_root(r, tr.index_offset, root, err))) return rc;
-    if ((rc = rpti_read_chunk(r, g->seal_offset, &c)))
-        return rpti_seterr(err, rc, "seal of generation %u: %s", g->number, r->err);
-    if (c.type != RPT_T_SEAL || rpti_seal_parse(c.body, c.len, &s))
-        return rpti_seterr(err, RPT_E_FORMAT, "seal of generation %u is malformed", g->number);
-    if (sodium_memcmp(s.prev, prev, RPT_DIGEST_BYTES) != 0)
-        return rpti_seterr(err, RPT_E_DIGEST,
-                           "seal of generation %u does not name the previous seal: the chain is broken",
-                           g->number);
-    crypto_generichash(prev, RPT_DIGEST_BYTES, c.raw, c.raw_len, NULL, 0);
-    rpti_seal_d(r->head_chunk.p, r->head_chunk.len, r->aux.p, aux_before(r, tr.index_offset), root, d);
-    if (sodium_memcmp(d, s.d, RPT_DIGEST_BYTES) != 0)
-        return rpti_seterr(err, RPT_E_DIGEST,
-                           "seal of generation %u: the header, keys, dictionaries or index do not "
-                           "match its digest",
-                           g->number);
-    return check_sealer(r, t, &s, err);
-}
-
-int rpti_append_check_sealers(rpt_reader *r, const rpti_sealers *t, char *err) {
-    uint8_t prev[RPT_DIGEST_BYTES] = {0};
-    for (size_t i = 0; i < r->n_gens; i++) {
-        int rc = check_generation(r, &r->gens[i], t, prev, err);
-        if (rc) return rc;
-    }
-    return RPT_OK;
 }
 
 /* ----- the tail ----- */

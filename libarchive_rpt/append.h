@@ -19,12 +19,6 @@ typedef struct rpti_sealers {
  * listed key and fail. */
 int rpti_append_check_key(const rpt_reader *r, const rpt_pubkey *own, char *err);
 
-/* Checks every generation of r, oldest first: its seal's D (over the
- * header, the keys and dictionaries before its index, and its index's
- * root), the chain of seals, the signature, and that the sealer is in
- * t. Returns RPT_OK, RPT_E_DIGEST, RPT_E_BADSIG, RPT_E_UNTRUSTED, or a
- * code for a chunk that cannot be read. */
-int rpti_append_check_sealers(rpt_reader *r, const rpti_sealers *t, char *err);
 
 /* The bytes after the last valid trailer may be cut only when they hold
  * no SEAL of this archive whose signature verifies, with a key the

@@ -377,10 +377,10 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     /* An appender holds the lock exclusively; if a shared one cannot be
      * had, an append is under way. It is only looked at, not kept: a
      * reader never makes an appender wait. */
-    if (!(flags & RPT_OPEN_SALVAGE) && flock(r->fd, LOCK_SH | LOCK_NB) != 0)
-        r->appending = errno == EWOULDBLOCK;
-    else if (!(flags & RPT_OPEN_SALVAGE))
-        flock(r->fd, LOCK_UN);
+    if (!(flags & (RPT_OPEN_SALVAGE | RPTI_OPEN_LOCKED))) {
+        if (flock(r->fd, LOCK_SH | LOCK_NB) != 0) r->appending = errno == EWOULDBLOCK;
+        else flock(r->fd, LOCK_UN);
+    }
     if (flags & RPT_OPEN_SALVAGE) {
         /* salvage never fails on damage: the scan resynchronises */
         int rc = rpti_read_start(r);

@@ -233,6 +233,11 @@ void rpti_seal_digest_d(const rpt_reader *r, const uint8_t root[RPT_DIGEST_BYTES
  * trust. The writer calls it before an append. */
 int rpti_reader_check_seal(rpt_reader *r);
 
+/* An rpt_reader_open_path() flag of the library's own: the caller holds
+ * the append lock itself (the writer), so the lock says nothing about
+ * another appender. */
+#define RPTI_OPEN_LOCKED 0x80000000u
+
 /* A fatal failure: kept on the handle, returned by every later call. */
 int rpti_reader_fatal(rpt_reader *r, int code);
 

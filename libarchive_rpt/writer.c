@@ -732,9 +732,8 @@ static int append_checks(rpt_writer *w, rpt_reader *r, const rpt_writer_options 
     rpti_sealers t = {opt.trusted, opt.trusted ? opt.n_trusted : 0, {{0}, {0}}};
     rpt_seckey_public(w->sk, &t.own);
     char err[RPT_ERRLEN] = "";
-    int rc = rpti_append_check_key(r, &t.own, err);
-    if (!rc) rc = rpti_append_check_sealers(r, &t, err);
-    if (!rc && r->tail_bytes) rc = rpti_append_check_tail(r, &t, err);
+    int rc = RPT_OK;
+    if (r->tail_bytes) rc = rpti_append_check_tail(r, &t, err);
     return rc ? rpti_fail(&w->fail, rc, "%s", err) : RPT_OK;
 }
 
@@ -758,6 +757,26 @@ static int lock_for_append(rpt_writer *w, const char *path, const rpt_writer_opt
     }
 }
 
+/* The signer's key id must not be listed with another public key. */
+static int own_key_free(rpt_writer *w) {
+    rpt_pubkey own;
+    rpt_seckey_public(w->sk, &own);
+    return rpti_append_check_key(w->old, &own, w->old->err);
+}
+
+/* The reader of the earlier generations trusts the signer's own key and
+ * the caller's: a seal by any other key is RPT_E_UNTRUSTED. */
+static int trust_sealers(rpt_writer *w, const rpt_writer_options *given) {
+    rpt_writer_options opt;
+    options_take(&opt, given);
+    rpt_pubkey own;
+    rpt_seckey_public(w->sk, &own);
+    int rc = rpt_reader_trust(w->old, &own);
+    for (size_t i = 0; !rc && opt.trusted && i < opt.n_trusted; i++)
+        rc = rpt_reader_trust(w->old, &opt.trusted[i]);
+    return rc;
+}
+
 int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
                            const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
@@ -768,7 +787,11 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     w->fd = open(path, O_WRONLY | O_CLOEXEC);
     if (w->fd < 0) return rpti_fail(&w->fail, RPT_E_IO, "cannot open '%s': %s", path, strerror(errno));
     if ((rc = lock_for_append(w, path, opt))) return rc;
-    rc = rpt_reader_open_path(&w->old, path, 0);
+    rc = rpt_reader_open_path(&w->old, path, RPTI_OPEN_LOCKED);
+    /* every earlier seal, in the reader's one seal check, and each by the
+     * signer's own key or one the caller trusts (spec 8.2) */
+    if (!rc) rc = own_key_free(w);
+    if (!rc) rc = trust_sealers(w, opt);
     if (!rc) rc = rpti_reader_check_seal(w->old);
     if (rc) {
         rpti_fail(&w->fail, rc, "cannot append to '%s': %s", path, w->old ? rpt_reader_error(w->old) : "out of memory");
