@@ -232,7 +232,11 @@ install: all
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/libarchive_rpt.so.$(SOVERSION)
 	ln -sf libarchive_rpt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libarchive_rpt.so
 	$(INSTALL) -m 644 include/archive_rpt.h $(DESTDIR)$(INCLUDEDIR)/
-	$(INSTALL) -m 644 $(B)/lib/libarchive_rpt.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	@# written here, not copied from $(B): PREFIX and LIBDIR are install's
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    libarchive_rpt/libarchive_rpt.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libarchive_rpt.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/libarchive_rpt.pc
 	$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
