@@ -30,7 +30,12 @@ build() {
     local lib=$RPT_BIN/../lib/libarchive_rpt.a
     [ -f "$lib" ] || skip "no static library at $lib"
     example "$1" > "$1.c"
-    ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$TOP/include" -o "$1" "$1.c" \
+    # a sanitizer build's library needs the same runtime in the program
+    local san=""
+    if nm "$lib" 2>/dev/null | grep -q __asan_init; then
+        san="-fsanitize=address,undefined"
+    fi
+    ${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -I"$TOP/include" -o "$1" "$1.c" \
         "$lib" -lsodium -lz -lpthread
 }
 
