@@ -51,10 +51,45 @@ static int cmp_lookup(const void *a, const void *b) {
     return px < py ? -1 : px > py;
 }
 
+int rpti_index_entry_put(rpt_buf *b, const uint8_t *name, size_t name_len, uint64_t offset,
+                         uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest) {
+    int rc = rpti_buf_str(b, name, name_len);
+    rc = rc ? rc : rpti_buf_varint(b, offset);
+    rc = rc ? rc : rpti_buf_varint(b, stored);
+    rc = rc ? rc : rpti_buf_varint(b, size);
+    rc = rc ? rc : rpti_buf_u64(b, (uint64_t)issued);
+    return rc ? rc : rpti_buf_put(b, digest, RPT_DIGEST_BYTES);
+}
+
+int rpti_index_header(rpt_buf *body, uint64_t n, uint64_t first, const rpt_segref *older,
+                      size_t n_older, const uint64_t *aux, size_t n_aux, uint64_t entries_len,
+                      const uint8_t *digests, size_t nb, uint8_t root[RPT_DIGEST_BYTES]) {
+    int rc = rpti_buf_varint(body, n);
+    rc = rc ? rc : rpti_buf_varint(body, first);
+    rc = rc ? rc : rpti_buf_varint(body, n_older);
+    for (size_t i = 0; !rc && i < n_older; i++) {
+        rc = rpti_buf_u64(body, older[i].offset);
+        rc = rc ? rc : rpti_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
+    }
+    rc = rc ? rc : rpti_buf_varint(body, n_aux);
+    for (size_t i = 0; !rc && i < n_aux; i++) rc = rpti_buf_u64(body, aux[i]);
+    rc = rc ? rc : rpti_buf_varint(body, entries_len);
+    rc = rc ? rc : rpti_buf_varint(body, RPT_INDEX_BLOCK);
+    rc = rc ? rc : rpti_buf_varint(body, nb);
+    rc = rc ? rc : rpti_buf_put(body, digests, nb * RPT_DIGEST_BYTES);
+    if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
+    return rc;
+}
+
+int rpti_lookup_sort(uint8_t *lk, uint64_t n) {
+    if (n) qsort(lk, (size_t)n, 8, cmp_lookup);
+    return RPT_OK;
+}
+
 int rpti_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]) {
-    rpt_buf data = {0};
+    rpt_buf data = {0}, dig = {0};
     uint8_t *lk = NULL;
     uint64_t n_marks = (ib->n + RPT_INDEX_MARK_EVERY - 1) / RPT_INDEX_MARK_EVERY;
     uint32_t *marks = NULL;
@@ -74,43 +109,28 @@ int rpti_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, 
         if (i % RPT_INDEX_MARK_EVERY == 0) marks[i / RPT_INDEX_MARK_EVERY] = (uint32_t)data.len;
         rpti_le32_store(lk + 8 * i, rpti_name_hash(nm, e->name_len));
         rpti_le32_store(lk + 8 * i + 4, (uint32_t)i);
-        rc = rpti_buf_str(&data, nm, e->name_len);
-        rc = rc ? rc : rpti_buf_varint(&data, e->offset);
-        rc = rc ? rc : rpti_buf_varint(&data, e->stored);
-        rc = rc ? rc : rpti_buf_varint(&data, e->size);
-        rc = rc ? rc : rpti_buf_u64(&data, (uint64_t)e->issued);
-        rc = rc ? rc : rpti_buf_put(&data, e->digest, RPT_DIGEST_BYTES);
+        rc = rpti_index_entry_put(&data, nm, e->name_len, e->offset, e->stored, e->size, e->issued,
+                                  e->digest);
     }
     uint64_t entries_len = data.len;
-    if (!rc && ib->n) qsort(lk, ib->n, 8, cmp_lookup);
+    if (!rc) rpti_lookup_sort(lk, ib->n);
     rc = rc ? rc : rpti_buf_put(&data, lk, ib->n * 8);
     for (uint64_t j = 0; !rc && j < n_marks; j++) rc = rpti_buf_u32(&data, marks[j]);
     free(lk);
     free(marks);
     /* the header, ending with a digest of each block of the data area */
     size_t nb = (data.len + RPT_INDEX_BLOCK - 1) / RPT_INDEX_BLOCK;
-    rc = rc ? rc : rpti_buf_varint(body, ib->n);
-    rc = rc ? rc : rpti_buf_varint(body, first);
-    rc = rc ? rc : rpti_buf_varint(body, n_older);
-    for (size_t i = 0; !rc && i < n_older; i++) {
-        rc = rpti_buf_u64(body, older[i].offset);
-        rc = rc ? rc : rpti_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
-    }
-    rc = rc ? rc : rpti_buf_varint(body, n_aux);
-    for (size_t i = 0; !rc && i < n_aux; i++) rc = rpti_buf_u64(body, aux[i]);
-    rc = rc ? rc : rpti_buf_varint(body, entries_len);
-    rc = rc ? rc : rpti_buf_varint(body, RPT_INDEX_BLOCK);
-    rc = rc ? rc : rpti_buf_varint(body, nb);
     for (size_t b = 0; !rc && b < nb; b++) {
         uint8_t d[RPT_DIGEST_BYTES];
         size_t at = b * RPT_INDEX_BLOCK;
         size_t len = data.len - at < RPT_INDEX_BLOCK ? data.len - at : RPT_INDEX_BLOCK;
         crypto_generichash(d, sizeof d, data.p + at, len, NULL, 0);
-        rc = rpti_buf_put(body, d, sizeof d);
+        rc = rpti_buf_put(&dig, d, sizeof d);
     }
-    if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
-    /* the data area is handed over, not copied: at a million records it
-     * is some 100 MB */
+    rc = rc ? rc : rpti_index_header(body, ib->n, first, older, n_older, aux, n_aux, entries_len,
+                                     dig.p, nb, root);
+    rpti_buf_free(&dig);
+    /* the data area is handed over, not copied */
     if (rc) rpti_buf_free(&data);
     else *data_out = data;
     return rc;

@@ -43,6 +43,20 @@ int rpti_index_encode(rpt_buf *head, rpt_buf *data, const rpt_ibuilder *ib, uint
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]);
 
+/* One entry of a data area, appended to b (spec 4.6). */
+int rpti_index_entry_put(rpt_buf *b, const uint8_t *name, size_t name_len, uint64_t offset,
+                         uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest);
+
+/* An INDX header, appended to body, for n entries numbered from first
+ * whose data area holds entries_len bytes of entries and has the nb
+ * block digests given; root is BLAKE2b-256 of the header. */
+int rpti_index_header(rpt_buf *body, uint64_t n, uint64_t first, const rpt_segref *older,
+                      size_t n_older, const uint64_t *aux, size_t n_aux, uint64_t entries_len,
+                      const uint8_t *digests, size_t nb, uint8_t root[RPT_DIGEST_BYTES]);
+
+/* Sorts n lookup pairs (name hash, position; 8 bytes each) in place. */
+int rpti_lookup_sort(uint8_t *lk, uint64_t n);
+
 /* The lookup hash of a name: BLAKE2b-256's first four bytes, little-endian. */
 uint32_t rpti_name_hash(const uint8_t *name, size_t len);
 
