@@ -419,14 +419,27 @@ int rpti_seal_check(const rpt_reader *r, const rpt_seal *sl, const rpti_seal_exp
 }
 
 /* ----- names ----- */
+/* A name is kept as 12 bytes of its BLAKE2b digest, never all zero, and
+ * its record's number: 16 bytes whatever its length, so a million names
+ * fit in 32 MB. Two names with the same 96-bit digest are taken for one:
+ * among a billion names the odds of that are below 2^-36. */
+static void name_id(const uint8_t *name, size_t len, uint8_t id[RPTI_NAME_ID]) {
+    crypto_generichash(id, RPTI_NAME_ID, name, len, NULL, 0);
+    id[0] |= 1;
+}
+
+static size_t slot_of(const uint8_t id[RPTI_NAME_ID], size_t n_slots) {
+    return (size_t)rpti_le64_load(id + 4) & (n_slots - 1);
+}
+
 static int names_rehash(rpti_nameset *s, size_t want) {
-    size_t *ns = calloc(want, sizeof *ns);
+    rpti_name *ns = calloc(want, sizeof *ns);
     if (!ns) return RPT_E_NOMEM;
-    for (size_t i = 0; i < s->n; i++) {
-        const rpti_name *e = &s->v[i];
-        size_t h = rpti_name_hash(s->bytes.p + e->off, e->len) & (want - 1);
-        while (ns[h]) h = (h + 1) & (want - 1);
-        ns[h] = i + 1;
+    for (size_t i = 0; i < s->n_slots; i++) {
+        if (!s->slot[i].id[0]) continue;
+        size_t h = slot_of(s->slot[i].id, want);
+        while (ns[h].id[0]) h = (h + 1) & (want - 1);
+        ns[h] = s->slot[i];
     }
     free(s->slot);
     s->slot = ns;
@@ -437,27 +450,27 @@ static int names_rehash(rpti_nameset *s, size_t want) {
 int rpti_names_add(rpti_nameset *s, const uint8_t *name, size_t len, uint64_t number,
                    uint64_t *first) {
     *first = UINT64_MAX;
-    if ((s->n + 1) * 2 > s->n_slots && names_rehash(s, s->n_slots ? s->n_slots * 2 : 1024))
+    /* at most three quarters full */
+    if ((s->n + 1) * 4 > s->n_slots * 3 && names_rehash(s, s->n_slots ? s->n_slots * 2 : 1024))
         return RPT_E_NOMEM;
-    size_t h = rpti_name_hash(name, len) & (s->n_slots - 1);
-    for (; s->slot[h]; h = (h + 1) & (s->n_slots - 1)) {
-        const rpti_name *e = &s->v[s->slot[h] - 1];
-        if (e->len == len && memcmp(s->bytes.p + e->off, name, len) == 0) {
-            *first = e->number;
+    uint8_t id[RPTI_NAME_ID];
+    name_id(name, len, id);
+    size_t h = slot_of(id, s->n_slots);
+    for (; s->slot[h].id[0]; h = (h + 1) & (s->n_slots - 1)) {
+        if (memcmp(s->slot[h].id, id, sizeof id) == 0) {
+            *first = s->slot[h].number;
             return RPT_OK;
         }
     }
-    if (rpti_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v)) return RPT_E_NOMEM;
-    size_t off = s->bytes.len;
-    if (rpti_buf_put(&s->bytes, name, len)) return RPT_E_NOMEM;
-    s->v[s->n] = (rpti_name){off, len, number};
-    s->slot[h] = ++s->n;
+    memcpy(s->slot[h].id, id, sizeof id);
+    /* an index holds fewer than 2^32 records (its data area is at most
+     * 4 GiB); beyond that the number said in a message saturates */
+    s->slot[h].number = number < UINT32_MAX ? (uint32_t)number : UINT32_MAX;
+    s->n++;
     return RPT_OK;
 }
 
 void rpti_names_free(rpti_nameset *s) {
-    rpti_buf_free(&s->bytes);
-    free(s->v);
     free(s->slot);
     memset(s, 0, sizeof *s);
 }

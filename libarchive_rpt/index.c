@@ -279,6 +279,25 @@ int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_
     return RPT_OK;
 }
 
+/* At most RPT_INDEX_CACHE_BYTES of blocks stay loaded, the oldest
+ * dropped first: a listing of a million records reads every block once,
+ * and a lookup touches a handful. A pointer into a block stays valid
+ * until ring_cap more blocks are loaded; every caller copies at once. */
+static int cache_room(rpt_segment *s) {
+    if (!s->ring) {
+        size_t cap = RPT_INDEX_CACHE_BYTES / s->block_size;
+        s->ring_cap = cap < 4 ? 4 : cap;
+        if (!(s->ring = malloc(s->ring_cap * sizeof *s->ring))) return RPT_E_NOMEM;
+    }
+    if (s->ring_n == s->ring_cap) {
+        size_t old = s->ring[s->ring_at]; /* the ring is full: at is the oldest */
+        free(s->blk[old]);
+        s->blk[old] = NULL;
+        s->ring_n--;
+    }
+    return RPT_OK;
+}
+
 /* Block b of the data area, loaded and checked on first use. */
 static int block(rpt_segment *s, size_t b, const uint8_t **out) {
     if (s->data) {
@@ -302,7 +321,14 @@ static int block(rpt_segment *s, size_t b, const uint8_t **out) {
             free(p);
             return RPT_E_DIGEST;
         }
+        if (cache_room(s)) {
+            free(p);
+            return RPT_E_NOMEM;
+        }
         s->blk[b] = p;
+        s->ring[s->ring_at] = b;
+        s->ring_at = (s->ring_at + 1) % s->ring_cap;
+        s->ring_n++;
     }
     *out = s->blk[b];
     return RPT_OK;
@@ -478,6 +504,7 @@ int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t
 void rpti_segment_free(rpt_segment *s) {
     for (size_t b = 0; s->blk && b < s->nb; b++) free(s->blk[b]);
     free(s->blk);
+    free(s->ring);
     free(s->bdig);
     free(s->older);
     free(s->aux);

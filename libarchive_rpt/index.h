@@ -32,6 +32,8 @@ typedef struct rpt_segref {
 #define RPT_INDEX_BLOCK 16384u
 #define RPT_INDEX_BLOCK_MIN 4096u
 #define RPT_INDEX_BLOCK_MAX (16u << 20)
+/* Loaded index blocks a segment keeps, at most (index.c cache_room). */
+#define RPT_INDEX_CACHE_BYTES (4u << 20)
 /* Entries between two marks (positions of every 64th entry). */
 #define RPT_INDEX_MARK_EVERY 64u
 
@@ -81,6 +83,7 @@ typedef struct rpt_segment {
     int fd;
     uint64_t data_off;               /* its file offset, for fd */
     uint8_t **blk;                   /* nb blocks, loaded and checked */
+    size_t *ring, ring_cap, ring_n, ring_at; /* which are loaded, oldest first */
     /* the next entry's place, so reading in order costs one parse each */
     uint64_t cur_k, cur_pos;
     uint8_t scratch[RPT_NAME_MAX + 128];

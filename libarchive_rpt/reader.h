@@ -31,18 +31,17 @@ int rpti_work_init(rpt_work *wk);
 void rpti_work_free(rpt_work *wk);
 
 /* The one set of record names both readers keep for duplicates (spec
- * 4.4 rule 6): a copy of each name and the number of its record. */
+ * 4.4 rule 6): a 96-bit digest of each name and its record's number
+ * (check.c). */
+#define RPTI_NAME_ID 12
 typedef struct rpti_name {
-    size_t off, len;
-    uint64_t number;
+    uint8_t id[RPTI_NAME_ID]; /* all zero: a free slot */
+    uint32_t number;
 } rpti_name;
 
 typedef struct rpti_nameset {
-    rpt_buf bytes;        /* the names, back to back */
-    rpti_name *v;
-    size_t n, cap;
-    size_t *slot;         /* open addressing: index into v, plus one */
-    size_t n_slots;
+    rpti_name *slot;      /* open addressing */
+    size_t n, n_slots;
 } rpti_nameset;
 
 /* Adds name for record number. *first is the number of an earlier record
