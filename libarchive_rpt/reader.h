@@ -51,6 +51,8 @@ int rpti_names_add(rpti_nameset *s, const uint8_t *name, size_t len, uint64_t nu
                    uint64_t *first);
 void rpti_names_free(rpti_nameset *s);
 
+#define RPTI_SEEN_BYTES 16
+
 /* What a sequential pass remembers of each INDX chunk it has seen. */
 typedef struct rpt_seen_seg {
     uint64_t offset, first, n;
@@ -61,7 +63,11 @@ typedef struct rpt_scan {
     uint64_t pos;          /* next chunk's offset */
     int in_gen, done, stop;
     uint32_t gen;          /* generations completed */
-    rpt_ibuilder seen;     /* every record seen so far, in order */
+    /* every record seen so far, in order: its offset and a digest of
+     * what its index entry must say (scan.c seen_print) */
+    uint8_t (*seen)[RPTI_SEEN_BYTES];
+    uint64_t n_seen;
+    size_t cap_seen;
     rpt_seen_seg *segs;
     size_t n_segs, cap_segs;
     uint64_t gen_index_off, gen_seal_off, last_trailer, last_trailer_end;
@@ -74,7 +80,7 @@ typedef struct rpt_scan {
     int index_damaged, seal_damaged; /* reported already: not again */
     rpti_nameset names;
     uint64_t lost;         /* salvage: bytes skipped */
-    uint64_t *damaged;     /* records reported (damaged or forged), increasing */
+    struct rpti_reported { uint64_t number, offset, stored; } *damaged; /* increasing */
     size_t n_damaged, cap_damaged;
     const struct rpt_reader *names_from; /* names damaged records by index */
     /* what each ended generation's index, seal and trailer came to, for
