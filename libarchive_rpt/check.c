@@ -5,11 +5,64 @@
  * two can never disagree about what is valid or how it fails. */
 #include "reader.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 /* ----- chunk framing ----- */
+uint32_t rpti_indx_spill_min = 4u << 20;
+
+/* A large INDX body goes through a buffer into the spill file, with its
+ * CRC computed on the way: at a million records it is some 100 MB. */
+static int read_spilled(rpt_reader *r, uint64_t off, const uint8_t h[8], rpt_chunk *c,
+                        const char *ts) {
+    uint8_t buf[65536];
+    int fd;
+    if (!r->spill && !(r->spill = tmpfile()))
+        return rpti_seterr(r->err, RPT_E_IO, "cannot make a temporary file for the index: %s",
+                           strerror(errno));
+    fd = fileno(r->spill);
+    if (ftruncate(fd, 0) != 0)
+        return rpti_seterr(r->err, RPT_E_IO, "cannot empty the index's temporary file: %s",
+                           strerror(errno));
+    uLong crc = crc32(0L, h, 4);
+    uint64_t at = off + 8, end = off + 8 + c->len;
+    while (at < end) {
+        size_t n = end - at < sizeof buf ? (size_t)(end - at) : sizeof buf;
+        int rc = rpti_src_read(r, at, buf, n);
+        if (rc == RPT_E_TRUNCATED)
+            return rpti_seterr(r->err, rc, "archive ends inside chunk '%s' at offset %llu", ts,
+                               (unsigned long long)off);
+        if (rc) return rc;
+        crc = crc32(crc, buf, (uInt)n);
+        for (size_t done = 0; done < n;) {
+            ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(at + done));
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0)
+                return rpti_seterr(r->err, RPT_E_IO, "cannot write the index to a temporary file: %s",
+                                   w < 0 ? strerror(errno) : "no space");
+            done += (size_t)w;
+        }
+        at += n;
+    }
+    int rc = rpti_src_read(r, end, buf, 4);
+    if (rc == RPT_E_TRUNCATED)
+        return rpti_seterr(r->err, rc, "archive ends inside chunk '%s' at offset %llu", ts,
+                           (unsigned long long)off);
+    if (rc) return rc;
+    c->body = NULL;
+    c->spilled = 1;
+    c->raw = NULL;
+    c->raw_len = (size_t)c->len + 12;
+    if (rpti_le32_load(buf) != (uint32_t)crc)
+        return rpti_seterr(r->err, RPT_E_FORMAT, "chunk '%s' at offset %llu: CRC mismatch", ts,
+                           (unsigned long long)off);
+    return RPT_OK;
+}
+
 int rpti_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c) {
     return rpti_read_chunk_ex(r, off, c, NULL);
 }
@@ -54,6 +107,8 @@ int rpti_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof) {
         return rpti_seterr(r->err, RPT_E_TRUNCATED,
                            "chunk '%s' at offset %llu runs past the end of the file", ts,
                            (unsigned long long)off);
+    c->spilled = 0;
+    if (c->type == RPT_T_INDX && c->len > rpti_indx_spill_min) return read_spilled(r, off, h, c, ts);
     r->cbuf.len = 0;
     if (rpti_buf_reserve(&r->cbuf, (size_t)c->len + 12))
         return rpti_seterr(r->err, RPT_E_NOMEM, "out of memory for a %u-byte chunk", c->len);

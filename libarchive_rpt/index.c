@@ -438,6 +438,93 @@ int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t 
     return found ? RPT_OK : RPT_E_NOTFOUND;
 }
 
+/* Every block against its digest, before anything in them is used. */
+static int check_blocks(rpt_segment *s, char *err) {
+    for (size_t b = 0; b < s->nb; b++) {
+        uint8_t d[RPT_DIGEST_BYTES];
+        const uint8_t *p;
+        int rc = RPT_OK;
+        if (s->data) {
+            uint64_t at = (uint64_t)b * s->block_size;
+            size_t bl = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
+            crypto_generichash(d, sizeof d, s->data + at, bl, NULL, 0);
+            if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0) rc = RPT_E_DIGEST;
+        } else {
+            rc = block(s, b, &p); /* checks it as it loads it */
+        }
+        if (rc == RPT_E_DIGEST)
+            return rpti_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
+                               (unsigned long long)s->offset, b);
+        if (rc)
+            return rpti_seterr(err, rc, "index at offset %llu %s", (unsigned long long)s->offset,
+                               rpti_segment_why(s, rc));
+    }
+    return RPT_OK;
+}
+
+/* Entries in order, each name safe, the marks where they belong; gives
+ * each entry's name hash for the lookup table's check. */
+static int check_entries(rpt_segment *s, uint32_t *hash, char *err) {
+    uint64_t p = 0;
+    for (uint64_t k = 0; k < s->n; k++) {
+        rpt_ient e;
+        uint64_t at = p;
+        uint32_t mark;
+        int rc = entry_at(s, p, &e, &p);
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rpti_seterr(err, rc, "index: %s", rpti_segment_why(s, rc));
+        if (rc || rpt_name_check((const char *)e.name, e.name_len))
+            return rpti_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
+                               (unsigned long long)(s->first + k));
+        hash[k] = rpti_name_hash(e.name, e.name_len);
+        if (k % RPT_INDEX_MARK_EVERY != 0) continue;
+        rc = u32_at(s, s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY), &mark);
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rpti_seterr(err, rc, "index: %s", rpti_segment_why(s, rc));
+        if (rc || mark != at)
+            return rpti_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
+                               (unsigned long long)(k / RPT_INDEX_MARK_EVERY));
+    }
+    if (p != s->entries_len)
+        return rpti_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
+                           (unsigned long long)(s->entries_len - p));
+    return RPT_OK;
+}
+
+/* The lookup table names each entry once, sorted, with its hash. */
+static int check_lookup(rpt_segment *s, const uint32_t *hash, uint8_t *seen, char *err) {
+    uint8_t prev[8], l[8];
+    for (uint64_t k = 0; k < s->n; k++) {
+        int rc = data_read(s, s->entries_len + 8 * k, 8, l);
+        if (rc) return rpti_seterr(err, rc, "index: %s", rpti_segment_why(s, rc));
+        uint32_t num = rpti_le32_load(l + 4);
+        if (num >= s->n || seen[num])
+            return rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
+        if (k && cmp_lookup(prev, l) >= 0)
+            return rpti_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
+        if (hash[num] != rpti_le32_load(l))
+            return rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
+                               (unsigned long long)k);
+        seen[num] = 1;
+        memcpy(prev, l, sizeof prev);
+    }
+    return RPT_OK;
+}
+
+/* All of a parsed segment's data area; 5 bytes an entry of memory,
+ * whether the area is in memory or read from a file block by block. */
+static int check_data(rpt_segment *s, char *err) {
+    int rc = check_blocks(s, err);
+    if (rc) return rc;
+    uint32_t *hash = malloc((s->n ? s->n : 1) * sizeof *hash);
+    uint8_t *seen = calloc(s->n ? s->n : 1, 1);
+    if (!hash || !seen) rc = rpti_seterr(err, RPT_E_NOMEM, "out of memory");
+    rc = rc ? rc : check_entries(s, hash, err);
+    rc = rc ? rc : check_lookup(s, hash, seen, err);
+    free(hash);
+    free(seen);
+    s->cur_k = s->cur_pos = 0;
+    return rc;
+}
+
 int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
                       char *err) {
     memset(s, 0, sizeof *s);
@@ -447,58 +534,12 @@ int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t
     int rc = parse_header(s, body, len, (uint32_t)len, &h_len);
     if (rc) return header_err(rc == RPT_E_TRUNCATED ? RPT_E_FORMAT : rc, chunk_off, err);
     s->data = body + h_len;
-    for (size_t b = 0; b < s->nb; b++) {
-        uint8_t d[RPT_DIGEST_BYTES];
-        uint64_t at = (uint64_t)b * s->block_size;
-        size_t bl = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
-        crypto_generichash(d, sizeof d, s->data + at, bl, NULL, 0);
-        if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0)
-            return rpti_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
-                              (unsigned long long)chunk_off, b);
-    }
-    /* entries in order, each name safe; the marks where they belong */
-    uint32_t *pos = malloc((s->n ? s->n : 1) * sizeof *pos);
-    uint8_t *seen = calloc(s->n ? s->n : 1, 1);
-    if (!pos || !seen) {
-        free(pos);
-        free(seen);
-        return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
-    }
-    uint64_t p = 0;
-    rc = RPT_OK;
-    for (uint64_t k = 0; !rc && k < s->n; k++) {
-        rpt_ient e;
-        pos[k] = (uint32_t)p;
-        if (entry_at(s, p, &e, &p) || rpt_name_check((const char *)e.name, e.name_len))
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
-                            (unsigned long long)(s->first + k));
-        else if (k % RPT_INDEX_MARK_EVERY == 0 &&
-                 rpti_le32_load(s->data + s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY)) != pos[k])
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
-                            (unsigned long long)(k / RPT_INDEX_MARK_EVERY));
-    }
-    if (!rc && p != s->entries_len)
-        rc = rpti_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
-                        (unsigned long long)(s->entries_len - p));
-    /* the lookup table names each entry once, sorted, with its hash */
-    const uint8_t *lk = s->data + s->entries_len;
-    for (uint64_t k = 0; !rc && k < s->n; k++) {
-        const uint8_t *l = lk + 8 * k;
-        uint32_t num = rpti_le32_load(l + 4);
-        rpt_ient e;
-        if (num >= s->n || seen[num])
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
-        else if (k && cmp_lookup(l - 8, l) >= 0)
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
-        else if (entry_at(s, pos[num], &e, NULL) || rpti_name_hash(e.name, e.name_len) != rpti_le32_load(l))
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
-                            (unsigned long long)k);
-        else
-            seen[num] = 1;
-    }
-    free(pos);
-    free(seen);
-    return rc;
+    return check_data(s, err);
+}
+
+int rpti_segment_check_fd(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t len, char *err) {
+    int rc = rpti_segment_open(s, fd, chunk_off, len, err);
+    return rc ? rc : check_data(s, err);
 }
 
 void rpti_segment_free(rpt_segment *s) {

@@ -111,6 +111,11 @@ int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_
 int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
                       char *err);
 
+/* The same checks for an INDX chunk whose body lies in the file fd at
+ * chunk_off + 8, read block by block: the data area is never in memory
+ * whole. The segment then reads its entries from fd. */
+int rpti_segment_check_fd(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t len, char *err);
+
 void rpti_segment_free(rpt_segment *s);
 
 /* Entry k. Returns RPT_OK, RPT_E_NOTFOUND (k out of range), RPT_E_FORMAT

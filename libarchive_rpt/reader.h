@@ -5,6 +5,8 @@
 #define RPT_READER_H
 
 #include "index.h"
+
+#include <stdio.h>
 #include "record.h"
 
 /* One chunk read into memory. */
@@ -12,7 +14,8 @@ typedef struct rpt_chunk {
     uint64_t offset;
     uint32_t type;
     uint32_t len;     /* body length */
-    uint8_t *body;    /* points into the reader's chunk buffer */
+    uint8_t *body;    /* points into the reader's chunk buffer, or NULL when */
+    int spilled;      /* the body is in the reader's spill file at offset + 8 */
     const uint8_t *raw; /* the whole chunk, framing included */
     size_t raw_len;
 } rpt_chunk;
@@ -143,6 +146,7 @@ struct rpt_reader {
     /* scratch */
     rpt_work w;
     rpt_buf cbuf;          /* the current chunk */
+    FILE *spill;           /* a large INDX chunk, at its own offset (sparse) */
     rpt_scan scan;
 };
 
@@ -168,6 +172,9 @@ int rpti_src_read(rpt_reader *r, uint64_t off, void *buf, size_t n);
  * non-NULL, *eof = 1 when the data ends exactly at off. */
 int rpti_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c);
 int rpti_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof);
+/* INDX chunks longer than this are read into the spill file, not into
+ * memory (a variable so that tests can make every INDX take that way). */
+extern uint32_t rpti_indx_spill_min;
 
 /* Parses HEAD / KEYS / DICT bodies into the reader (also keeps aux). */
 int rpti_take_head(rpt_reader *r, const rpt_chunk *c);

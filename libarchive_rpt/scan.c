@@ -243,7 +243,8 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     s->gen_index_off = c->offset;
     rpt_segment seg;
     char perr[RPT_ERRLEN];
-    int rc = rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
+    int rc = c->spilled ? rpti_segment_check_fd(&seg, fileno(r->spill), c->offset, c->len, perr)
+                        : rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
     if (rc) {
         s->index_damaged = 1; /* said here; the seal's D is not checked again */
         fail(st, rc, "%s", perr);
