@@ -475,8 +475,7 @@ int rpti_seal_check(const rpt_reader *r, const rpt_seal *sl, const rpti_seal_exp
 
 /* ----- names ----- */
 /* A name is kept as 12 bytes of its BLAKE2b digest, never all zero, and
- * its record's number: 16 bytes whatever its length, so a million names
- * fit in 32 MB. Two names with the same 96-bit digest are taken for one:
+ * its record's number: 16 bytes whatever its length. Two names with the same 96-bit digest are taken for one:
  * among a billion names the odds of that are below 2^-36. */
 static void name_id(const uint8_t *name, size_t len, uint8_t id[RPTI_NAME_ID]) {
     crypto_generichash(id, RPTI_NAME_ID, name, len, NULL, 0);
@@ -484,7 +483,7 @@ static void name_id(const uint8_t *name, size_t len, uint8_t id[RPTI_NAME_ID]) {
 }
 
 static size_t slot_of(const uint8_t id[RPTI_NAME_ID], size_t n_slots) {
-    return (size_t)rpti_le64_load(id + 4) & (n_slots - 1);
+    return (size_t)(rpti_le64_load(id + 4) % n_slots);
 }
 
 static int names_rehash(rpti_nameset *s, size_t want) {
@@ -493,7 +492,7 @@ static int names_rehash(rpti_nameset *s, size_t want) {
     for (size_t i = 0; i < s->n_slots; i++) {
         if (!s->slot[i].id[0]) continue;
         size_t h = slot_of(s->slot[i].id, want);
-        while (ns[h].id[0]) h = (h + 1) & (want - 1);
+        while (ns[h].id[0]) h = h + 1 == want ? 0 : h + 1;
         ns[h] = s->slot[i];
     }
     free(s->slot);
@@ -505,13 +504,15 @@ static int names_rehash(rpti_nameset *s, size_t want) {
 int rpti_names_add(rpti_nameset *s, const uint8_t *name, size_t len, uint64_t number,
                    uint64_t *first) {
     *first = UINT64_MAX;
-    /* at most three quarters full */
-    if ((s->n + 1) * 4 > s->n_slots * 3 && names_rehash(s, s->n_slots ? s->n_slots * 2 : 1024))
+    /* at most three quarters full; grown by half, not doubled, so that a
+     * million names take 24 MB and not 32 */
+    if ((s->n + 1) * 4 > s->n_slots * 3 &&
+        names_rehash(s, s->n_slots ? s->n_slots + s->n_slots / 2 : 1024))
         return RPT_E_NOMEM;
     uint8_t id[RPTI_NAME_ID];
     name_id(name, len, id);
     size_t h = slot_of(id, s->n_slots);
-    for (; s->slot[h].id[0]; h = (h + 1) & (s->n_slots - 1)) {
+    for (; s->slot[h].id[0]; h = h + 1 == s->n_slots ? 0 : h + 1) {
         if (memcmp(s->slot[h].id, id, sizeof id) == 0) {
             *first = s->slot[h].number;
             return RPT_OK;
