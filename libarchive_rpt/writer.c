@@ -58,7 +58,7 @@ struct rpt_writer {
     rpti_ispill ib;
     uint64_t base;
     /* open addressing: BLAKE2b-128 of each name, so that a million names
-     * take 32 MB, not their bytes twice over; all zero is a free slot */
+     * take 24 MB, not their bytes twice over; all zero is a free slot */
     uint8_t (*nset)[NAME_ID_BYTES];
     size_t nset_cap, nset_n;
     /* append */
@@ -132,16 +132,21 @@ static int usable(rpt_writer *w) {
 }
 
 /* ----- names already used ----- */
-/* Keeps the set at most three quarters full. */
+static size_t nset_slot(const uint8_t *id, size_t cap) {
+    return (size_t)(rpti_le64_load(id + 8) % cap);
+}
+
+/* Keeps the set at most three quarters full, grown by half (1M names:
+ * 1.5M slots, 24 MB). */
 static int nset_room(rpt_writer *w) {
     if ((w->nset_n + 1) * 4 <= w->nset_cap * 3) return RPT_OK;
-    size_t nc = w->nset_cap ? w->nset_cap * 2 : 1024;
+    size_t nc = w->nset_cap ? w->nset_cap + w->nset_cap / 2 : 1024;
     uint8_t (*nt)[NAME_ID_BYTES] = calloc(nc, sizeof *nt);
     if (!nt) return RPT_E_NOMEM;
     for (size_t i = 0; i < w->nset_cap; i++) {
         if (!w->nset[i][0]) continue;
-        size_t h = (size_t)rpti_le64_load(w->nset[i] + 8) & (nc - 1);
-        while (nt[h][0]) h = (h + 1) & (nc - 1);
+        size_t h = nset_slot(w->nset[i], nc);
+        while (nt[h][0]) h = h + 1 == nc ? 0 : h + 1;
         memcpy(nt[h], w->nset[i], NAME_ID_BYTES);
     }
     free(w->nset);
@@ -166,13 +171,13 @@ static int name_claim(rpt_writer *w, const char *name) {
     crypto_generichash(id, sizeof id, (const uint8_t *)name, len, NULL, 0);
     id[0] |= 1; /* never all zero */
     if (nset_room(w)) return nomem(w);
-    size_t h = (size_t)rpti_le64_load(id + 8) & (w->nset_cap - 1);
+    size_t h = nset_slot(id, w->nset_cap);
     while (w->nset[h][0]) {
         /* equal 128-bit digests are equal names: a collision among a
          * billion names has odds near 2^-68 */
         if (memcmp(w->nset[h], id, sizeof id) == 0)
             return rpti_fail(&w->fail, RPT_E_DUPLICATE, "two records named '%.200s'", name);
-        h = (h + 1) & (w->nset_cap - 1);
+        h = h + 1 == w->nset_cap ? 0 : h + 1;
     }
     memcpy(w->nset[h], id, sizeof id);
     w->nset_n++;
