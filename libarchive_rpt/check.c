@@ -6,11 +6,64 @@
  * two can never disagree about what is valid or how it fails. */
 #include "reader.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 /* ----- chunk framing ----- */
+uint32_t rpti_indx_spill_min = 4u << 20;
+
+/* A large INDX body goes through a buffer into the spill file, with its
+ * CRC computed on the way: at a million records it is some 100 MB. */
+static int read_spilled(rpt_reader *r, uint64_t off, const uint8_t h[8], rpt_chunk *c,
+                        const char *ts) {
+    uint8_t buf[65536];
+    int fd;
+    if (!r->spill && !(r->spill = tmpfile()))
+        return rpti_seterr(r->err, RPT_E_IO, "cannot make a temporary file for the index: %s",
+                           strerror(errno));
+    fd = fileno(r->spill);
+    if (ftruncate(fd, 0) != 0)
+        return rpti_seterr(r->err, RPT_E_IO, "cannot empty the index's temporary file: %s",
+                           strerror(errno));
+    uLong crc = crc32(0L, h, 4);
+    uint64_t at = off + 8, end = off + 8 + c->len;
+    while (at < end) {
+        size_t n = end - at < sizeof buf ? (size_t)(end - at) : sizeof buf;
+        int rc = rpti_src_read(r, at, buf, n);
+        if (rc == RPT_E_TRUNCATED)
+            return rpti_seterr(r->err, rc, "archive ends inside chunk '%s' at offset %llu", ts,
+                               (unsigned long long)off);
+        if (rc) return rc;
+        crc = crc32(crc, buf, (uInt)n);
+        for (size_t done = 0; done < n;) {
+            ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(at + done));
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0)
+                return rpti_seterr(r->err, RPT_E_IO, "cannot write the index to a temporary file: %s",
+                                   w < 0 ? strerror(errno) : "no space");
+            done += (size_t)w;
+        }
+        at += n;
+    }
+    int rc = rpti_src_read(r, end, buf, 4);
+    if (rc == RPT_E_TRUNCATED)
+        return rpti_seterr(r->err, rc, "archive ends inside chunk '%s' at offset %llu", ts,
+                           (unsigned long long)off);
+    if (rc) return rc;
+    c->body = NULL;
+    c->spilled = 1;
+    c->raw = NULL;
+    c->raw_len = (size_t)c->len + 12;
+    if (rpti_le32_load(buf) != (uint32_t)crc)
+        return rpti_seterr(r->err, RPT_E_FORMAT, "chunk '%s' at offset %llu: CRC mismatch", ts,
+                           (unsigned long long)off);
+    return RPT_OK;
+}
+
 int rpti_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c) {
     return rpti_read_chunk_ex(r, off, c, NULL);
 }
@@ -55,6 +108,8 @@ int rpti_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof) {
         return rpti_seterr(r->err, RPT_E_TRUNCATED,
                            "chunk '%s' at offset %llu runs past the end of the file", ts,
                            (unsigned long long)off);
+    c->spilled = 0;
+    if (c->type == RPT_T_INDX && c->len > rpti_indx_spill_min) return read_spilled(r, off, h, c, ts);
     r->cbuf.len = 0;
     if (rpti_buf_reserve(&r->cbuf, (size_t)c->len + 12))
         return rpti_seterr(r->err, RPT_E_NOMEM, "out of memory for a %u-byte chunk", c->len);
@@ -420,14 +475,26 @@ int rpti_seal_check(const rpt_reader *r, const rpt_seal *sl, const rpti_seal_exp
 }
 
 /* ----- names ----- */
+/* A name is kept as 12 bytes of its BLAKE2b digest, never all zero, and
+ * its record's number: 16 bytes whatever its length. Two names with the same 96-bit digest are taken for one:
+ * among a billion names the odds of that are below 2^-36. */
+static void name_id(const uint8_t *name, size_t len, uint8_t id[RPTI_NAME_ID]) {
+    crypto_generichash(id, RPTI_NAME_ID, name, len, NULL, 0);
+    id[0] |= 1;
+}
+
+static size_t slot_of(const uint8_t id[RPTI_NAME_ID], size_t n_slots) {
+    return (size_t)(rpti_le64_load(id + 4) % n_slots);
+}
+
 static int names_rehash(rpti_nameset *s, size_t want) {
-    size_t *ns = calloc(want, sizeof *ns);
+    rpti_name *ns = calloc(want, sizeof *ns);
     if (!ns) return RPT_E_NOMEM;
-    for (size_t i = 0; i < s->n; i++) {
-        const rpti_name *e = &s->v[i];
-        size_t h = rpti_name_hash(s->bytes.p + e->off, e->len) & (want - 1);
-        while (ns[h]) h = (h + 1) & (want - 1);
-        ns[h] = i + 1;
+    for (size_t i = 0; i < s->n_slots; i++) {
+        if (!s->slot[i].id[0]) continue;
+        size_t h = slot_of(s->slot[i].id, want);
+        while (ns[h].id[0]) h = h + 1 == want ? 0 : h + 1;
+        ns[h] = s->slot[i];
     }
     free(s->slot);
     s->slot = ns;
@@ -438,27 +505,29 @@ static int names_rehash(rpti_nameset *s, size_t want) {
 int rpti_names_add(rpti_nameset *s, const uint8_t *name, size_t len, uint64_t number,
                    uint64_t *first) {
     *first = UINT64_MAX;
-    if ((s->n + 1) * 2 > s->n_slots && names_rehash(s, s->n_slots ? s->n_slots * 2 : 1024))
+    /* at most three quarters full; grown by half, not doubled, so that a
+     * million names take 24 MB and not 32 */
+    if ((s->n + 1) * 4 > s->n_slots * 3 &&
+        names_rehash(s, s->n_slots ? s->n_slots + s->n_slots / 2 : 1024))
         return RPT_E_NOMEM;
-    size_t h = rpti_name_hash(name, len) & (s->n_slots - 1);
-    for (; s->slot[h]; h = (h + 1) & (s->n_slots - 1)) {
-        const rpti_name *e = &s->v[s->slot[h] - 1];
-        if (e->len == len && memcmp(s->bytes.p + e->off, name, len) == 0) {
-            *first = e->number;
+    uint8_t id[RPTI_NAME_ID];
+    name_id(name, len, id);
+    size_t h = slot_of(id, s->n_slots);
+    for (; s->slot[h].id[0]; h = h + 1 == s->n_slots ? 0 : h + 1) {
+        if (memcmp(s->slot[h].id, id, sizeof id) == 0) {
+            *first = s->slot[h].number;
             return RPT_OK;
         }
     }
-    if (rpti_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v)) return RPT_E_NOMEM;
-    size_t off = s->bytes.len;
-    if (rpti_buf_put(&s->bytes, name, len)) return RPT_E_NOMEM;
-    s->v[s->n] = (rpti_name){off, len, number};
-    s->slot[h] = ++s->n;
+    memcpy(s->slot[h].id, id, sizeof id);
+    /* an index holds fewer than 2^32 records (its data area is at most
+     * 4 GiB); beyond that the number said in a message saturates */
+    s->slot[h].number = number < UINT32_MAX ? (uint32_t)number : UINT32_MAX;
+    s->n++;
     return RPT_OK;
 }
 
 void rpti_names_free(rpti_nameset *s) {
-    rpti_buf_free(&s->bytes);
-    free(s->v);
     free(s->slot);
     memset(s, 0, sizeof *s);
 }

@@ -52,10 +52,45 @@ static int cmp_lookup(const void *a, const void *b) {
     return px < py ? -1 : px > py;
 }
 
+int rpti_index_entry_put(rpt_buf *b, const uint8_t *name, size_t name_len, uint64_t offset,
+                         uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest) {
+    int rc = rpti_buf_str(b, name, name_len);
+    rc = rc ? rc : rpti_buf_varint(b, offset);
+    rc = rc ? rc : rpti_buf_varint(b, stored);
+    rc = rc ? rc : rpti_buf_varint(b, size);
+    rc = rc ? rc : rpti_buf_u64(b, (uint64_t)issued);
+    return rc ? rc : rpti_buf_put(b, digest, RPT_DIGEST_BYTES);
+}
+
+int rpti_index_header(rpt_buf *body, uint64_t n, uint64_t first, const rpt_segref *older,
+                      size_t n_older, const uint64_t *aux, size_t n_aux, uint64_t entries_len,
+                      const uint8_t *digests, size_t nb, uint8_t root[RPT_DIGEST_BYTES]) {
+    int rc = rpti_buf_varint(body, n);
+    rc = rc ? rc : rpti_buf_varint(body, first);
+    rc = rc ? rc : rpti_buf_varint(body, n_older);
+    for (size_t i = 0; !rc && i < n_older; i++) {
+        rc = rpti_buf_u64(body, older[i].offset);
+        rc = rc ? rc : rpti_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
+    }
+    rc = rc ? rc : rpti_buf_varint(body, n_aux);
+    for (size_t i = 0; !rc && i < n_aux; i++) rc = rpti_buf_u64(body, aux[i]);
+    rc = rc ? rc : rpti_buf_varint(body, entries_len);
+    rc = rc ? rc : rpti_buf_varint(body, RPT_INDEX_BLOCK);
+    rc = rc ? rc : rpti_buf_varint(body, nb);
+    rc = rc ? rc : rpti_buf_put(body, digests, nb * RPT_DIGEST_BYTES);
+    if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
+    return rc;
+}
+
+int rpti_lookup_sort(uint8_t *lk, uint64_t n) {
+    if (n) qsort(lk, (size_t)n, 8, cmp_lookup);
+    return RPT_OK;
+}
+
 int rpti_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]) {
-    rpt_buf data = {0};
+    rpt_buf data = {0}, dig = {0};
     uint8_t *lk = NULL;
     uint64_t n_marks = (ib->n + RPT_INDEX_MARK_EVERY - 1) / RPT_INDEX_MARK_EVERY;
     uint32_t *marks = NULL;
@@ -75,43 +110,28 @@ int rpti_index_encode(rpt_buf *body, rpt_buf *data_out, const rpt_ibuilder *ib, 
         if (i % RPT_INDEX_MARK_EVERY == 0) marks[i / RPT_INDEX_MARK_EVERY] = (uint32_t)data.len;
         rpti_le32_store(lk + 8 * i, rpti_name_hash(nm, e->name_len));
         rpti_le32_store(lk + 8 * i + 4, (uint32_t)i);
-        rc = rpti_buf_str(&data, nm, e->name_len);
-        rc = rc ? rc : rpti_buf_varint(&data, e->offset);
-        rc = rc ? rc : rpti_buf_varint(&data, e->stored);
-        rc = rc ? rc : rpti_buf_varint(&data, e->size);
-        rc = rc ? rc : rpti_buf_u64(&data, (uint64_t)e->issued);
-        rc = rc ? rc : rpti_buf_put(&data, e->digest, RPT_DIGEST_BYTES);
+        rc = rpti_index_entry_put(&data, nm, e->name_len, e->offset, e->stored, e->size, e->issued,
+                                  e->digest);
     }
     uint64_t entries_len = data.len;
-    if (!rc && ib->n) qsort(lk, ib->n, 8, cmp_lookup);
+    if (!rc) rpti_lookup_sort(lk, ib->n);
     rc = rc ? rc : rpti_buf_put(&data, lk, ib->n * 8);
     for (uint64_t j = 0; !rc && j < n_marks; j++) rc = rpti_buf_u32(&data, marks[j]);
     free(lk);
     free(marks);
     /* the header, ending with a digest of each block of the data area */
     size_t nb = (data.len + RPT_INDEX_BLOCK - 1) / RPT_INDEX_BLOCK;
-    rc = rc ? rc : rpti_buf_varint(body, ib->n);
-    rc = rc ? rc : rpti_buf_varint(body, first);
-    rc = rc ? rc : rpti_buf_varint(body, n_older);
-    for (size_t i = 0; !rc && i < n_older; i++) {
-        rc = rpti_buf_u64(body, older[i].offset);
-        rc = rc ? rc : rpti_buf_put(body, older[i].root, RPT_DIGEST_BYTES);
-    }
-    rc = rc ? rc : rpti_buf_varint(body, n_aux);
-    for (size_t i = 0; !rc && i < n_aux; i++) rc = rpti_buf_u64(body, aux[i]);
-    rc = rc ? rc : rpti_buf_varint(body, entries_len);
-    rc = rc ? rc : rpti_buf_varint(body, RPT_INDEX_BLOCK);
-    rc = rc ? rc : rpti_buf_varint(body, nb);
     for (size_t b = 0; !rc && b < nb; b++) {
         uint8_t d[RPT_DIGEST_BYTES];
         size_t at = b * RPT_INDEX_BLOCK;
         size_t len = data.len - at < RPT_INDEX_BLOCK ? data.len - at : RPT_INDEX_BLOCK;
         crypto_generichash(d, sizeof d, data.p + at, len, NULL, 0);
-        rc = rpti_buf_put(body, d, sizeof d);
+        rc = rpti_buf_put(&dig, d, sizeof d);
     }
-    if (!rc) crypto_generichash(root, RPT_DIGEST_BYTES, body->p, body->len, NULL, 0);
-    /* the data area is handed over, not copied: at a million records it
-     * is some 100 MB */
+    rc = rc ? rc : rpti_index_header(body, ib->n, first, older, n_older, aux, n_aux, entries_len,
+                                     dig.p, nb, root);
+    rpti_buf_free(&dig);
+    /* the data area is handed over, not copied */
     if (rc) rpti_buf_free(&data);
     else *data_out = data;
     return rc;
@@ -260,6 +280,25 @@ int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_
     return RPT_OK;
 }
 
+/* At most RPT_INDEX_CACHE_BYTES of blocks stay loaded, the oldest
+ * dropped first: a listing of a million records reads every block once,
+ * and a lookup touches a handful. A pointer into a block stays valid
+ * until ring_cap more blocks are loaded; every caller copies at once. */
+static int cache_room(rpt_segment *s) {
+    if (!s->ring) {
+        size_t cap = RPT_INDEX_CACHE_BYTES / s->block_size;
+        s->ring_cap = cap < 4 ? 4 : cap;
+        if (!(s->ring = malloc(s->ring_cap * sizeof *s->ring))) return RPT_E_NOMEM;
+    }
+    if (s->ring_n == s->ring_cap) {
+        size_t old = s->ring[s->ring_at]; /* the ring is full: at is the oldest */
+        free(s->blk[old]);
+        s->blk[old] = NULL;
+        s->ring_n--;
+    }
+    return RPT_OK;
+}
+
 /* Block b of the data area, loaded and checked on first use. */
 static int block(rpt_segment *s, size_t b, const uint8_t **out) {
     if (s->data) {
@@ -283,7 +322,14 @@ static int block(rpt_segment *s, size_t b, const uint8_t **out) {
             free(p);
             return RPT_E_DIGEST;
         }
+        if (cache_room(s)) {
+            free(p);
+            return RPT_E_NOMEM;
+        }
         s->blk[b] = p;
+        s->ring[s->ring_at] = b;
+        s->ring_at = (s->ring_at + 1) % s->ring_cap;
+        s->ring_n++;
     }
     *out = s->blk[b];
     return RPT_OK;
@@ -393,6 +439,93 @@ int rpti_segment_find(rpt_segment *s, const uint8_t *name, size_t len, uint64_t 
     return found ? RPT_OK : RPT_E_NOTFOUND;
 }
 
+/* Every block against its digest, before anything in them is used. */
+static int check_blocks(rpt_segment *s, char *err) {
+    for (size_t b = 0; b < s->nb; b++) {
+        uint8_t d[RPT_DIGEST_BYTES];
+        const uint8_t *p;
+        int rc = RPT_OK;
+        if (s->data) {
+            uint64_t at = (uint64_t)b * s->block_size;
+            size_t bl = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
+            crypto_generichash(d, sizeof d, s->data + at, bl, NULL, 0);
+            if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0) rc = RPT_E_DIGEST;
+        } else {
+            rc = block(s, b, &p); /* checks it as it loads it */
+        }
+        if (rc == RPT_E_DIGEST)
+            return rpti_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
+                               (unsigned long long)s->offset, b);
+        if (rc)
+            return rpti_seterr(err, rc, "index at offset %llu %s", (unsigned long long)s->offset,
+                               rpti_segment_why(s, rc));
+    }
+    return RPT_OK;
+}
+
+/* Entries in order, each name safe, the marks where they belong; gives
+ * each entry's name hash for the lookup table's check. */
+static int check_entries(rpt_segment *s, uint32_t *hash, char *err) {
+    uint64_t p = 0;
+    for (uint64_t k = 0; k < s->n; k++) {
+        rpt_ient e;
+        uint64_t at = p;
+        uint32_t mark;
+        int rc = entry_at(s, p, &e, &p);
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rpti_seterr(err, rc, "index: %s", rpti_segment_why(s, rc));
+        if (rc || rpt_name_check((const char *)e.name, e.name_len))
+            return rpti_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
+                               (unsigned long long)(s->first + k));
+        hash[k] = rpti_name_hash(e.name, e.name_len);
+        if (k % RPT_INDEX_MARK_EVERY != 0) continue;
+        rc = u32_at(s, s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY), &mark);
+        if (rc == RPT_E_IO || rc == RPT_E_NOMEM) return rpti_seterr(err, rc, "index: %s", rpti_segment_why(s, rc));
+        if (rc || mark != at)
+            return rpti_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
+                               (unsigned long long)(k / RPT_INDEX_MARK_EVERY));
+    }
+    if (p != s->entries_len)
+        return rpti_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
+                           (unsigned long long)(s->entries_len - p));
+    return RPT_OK;
+}
+
+/* The lookup table names each entry once, sorted, with its hash. */
+static int check_lookup(rpt_segment *s, const uint32_t *hash, uint8_t *seen, char *err) {
+    uint8_t prev[8], l[8];
+    for (uint64_t k = 0; k < s->n; k++) {
+        int rc = data_read(s, s->entries_len + 8 * k, 8, l);
+        if (rc) return rpti_seterr(err, rc, "index: %s", rpti_segment_why(s, rc));
+        uint32_t num = rpti_le32_load(l + 4);
+        if (num >= s->n || seen[num])
+            return rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
+        if (k && cmp_lookup(prev, l) >= 0)
+            return rpti_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
+        if (hash[num] != rpti_le32_load(l))
+            return rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
+                               (unsigned long long)k);
+        seen[num] = 1;
+        memcpy(prev, l, sizeof prev);
+    }
+    return RPT_OK;
+}
+
+/* All of a parsed segment's data area; 5 bytes an entry of memory,
+ * whether the area is in memory or read from a file block by block. */
+static int check_data(rpt_segment *s, char *err) {
+    int rc = check_blocks(s, err);
+    if (rc) return rc;
+    uint32_t *hash = malloc((s->n ? s->n : 1) * sizeof *hash);
+    uint8_t *seen = calloc(s->n ? s->n : 1, 1);
+    if (!hash || !seen) rc = rpti_seterr(err, RPT_E_NOMEM, "out of memory");
+    rc = rc ? rc : check_entries(s, hash, err);
+    rc = rc ? rc : check_lookup(s, hash, seen, err);
+    free(hash);
+    free(seen);
+    s->cur_k = s->cur_pos = 0;
+    return rc;
+}
+
 int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
                       char *err) {
     memset(s, 0, sizeof *s);
@@ -402,63 +535,18 @@ int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t
     int rc = parse_header(s, body, len, (uint32_t)len, &h_len);
     if (rc) return header_err(rc == RPT_E_TRUNCATED ? RPT_E_FORMAT : rc, chunk_off, err);
     s->data = body + h_len;
-    for (size_t b = 0; b < s->nb; b++) {
-        uint8_t d[RPT_DIGEST_BYTES];
-        uint64_t at = (uint64_t)b * s->block_size;
-        size_t bl = (size_t)(s->data_len - at < s->block_size ? s->data_len - at : s->block_size);
-        crypto_generichash(d, sizeof d, s->data + at, bl, NULL, 0);
-        if (sodium_memcmp(d, s->bdig[b], sizeof d) != 0)
-            return rpti_seterr(err, RPT_E_DIGEST, "index at offset %llu: block %zu does not match its digest",
-                              (unsigned long long)chunk_off, b);
-    }
-    /* entries in order, each name safe; the marks where they belong */
-    uint32_t *pos = malloc((s->n ? s->n : 1) * sizeof *pos);
-    uint8_t *seen = calloc(s->n ? s->n : 1, 1);
-    if (!pos || !seen) {
-        free(pos);
-        free(seen);
-        return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
-    }
-    uint64_t p = 0;
-    rc = RPT_OK;
-    for (uint64_t k = 0; !rc && k < s->n; k++) {
-        rpt_ient e;
-        pos[k] = (uint32_t)p;
-        if (entry_at(s, p, &e, &p) || rpt_name_check((const char *)e.name, e.name_len))
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index entry %llu is malformed or has an unsafe name",
-                            (unsigned long long)(s->first + k));
-        else if (k % RPT_INDEX_MARK_EVERY == 0 &&
-                 rpti_le32_load(s->data + s->entries_len + 8 * s->n + 4 * (k / RPT_INDEX_MARK_EVERY)) != pos[k])
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index mark %llu is wrong",
-                            (unsigned long long)(k / RPT_INDEX_MARK_EVERY));
-    }
-    if (!rc && p != s->entries_len)
-        rc = rpti_seterr(err, RPT_E_FORMAT, "index entries: %llu stray bytes",
-                        (unsigned long long)(s->entries_len - p));
-    /* the lookup table names each entry once, sorted, with its hash */
-    const uint8_t *lk = s->data + s->entries_len;
-    for (uint64_t k = 0; !rc && k < s->n; k++) {
-        const uint8_t *l = lk + 8 * k;
-        uint32_t num = rpti_le32_load(l + 4);
-        rpt_ient e;
-        if (num >= s->n || seen[num])
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu is wrong", (unsigned long long)k);
-        else if (k && cmp_lookup(l - 8, l) >= 0)
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup table is not sorted");
-        else if (entry_at(s, pos[num], &e, NULL) || rpti_name_hash(e.name, e.name_len) != rpti_le32_load(l))
-            rc = rpti_seterr(err, RPT_E_FORMAT, "index lookup slot %llu has the wrong hash",
-                            (unsigned long long)k);
-        else
-            seen[num] = 1;
-    }
-    free(pos);
-    free(seen);
-    return rc;
+    return check_data(s, err);
+}
+
+int rpti_segment_check_fd(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t len, char *err) {
+    int rc = rpti_segment_open(s, fd, chunk_off, len, err);
+    return rc ? rc : check_data(s, err);
 }
 
 void rpti_segment_free(rpt_segment *s) {
     for (size_t b = 0; s->blk && b < s->nb; b++) free(s->blk[b]);
     free(s->blk);
+    free(s->ring);
     free(s->bdig);
     free(s->older);
     free(s->aux);

@@ -33,6 +33,8 @@ typedef struct rpt_segref {
 #define RPT_INDEX_BLOCK 16384u
 #define RPT_INDEX_BLOCK_MIN 4096u
 #define RPT_INDEX_BLOCK_MAX (16u << 20)
+/* Loaded index blocks a segment keeps, at most (index.c cache_room). */
+#define RPT_INDEX_CACHE_BYTES (4u << 20)
 /* Entries between two marks (positions of every 64th entry). */
 #define RPT_INDEX_MARK_EVERY 64u
 
@@ -43,6 +45,20 @@ typedef struct rpt_segref {
 int rpti_index_encode(rpt_buf *head, rpt_buf *data, const rpt_ibuilder *ib, uint64_t first,
                      const rpt_segref *older, size_t n_older, const uint64_t *aux,
                      size_t n_aux, uint8_t root[RPT_DIGEST_BYTES]);
+
+/* One entry of a data area, appended to b (spec 4.6). */
+int rpti_index_entry_put(rpt_buf *b, const uint8_t *name, size_t name_len, uint64_t offset,
+                         uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest);
+
+/* An INDX header, appended to body, for n entries numbered from first
+ * whose data area holds entries_len bytes of entries and has the nb
+ * block digests given; root is BLAKE2b-256 of the header. */
+int rpti_index_header(rpt_buf *body, uint64_t n, uint64_t first, const rpt_segref *older,
+                      size_t n_older, const uint64_t *aux, size_t n_aux, uint64_t entries_len,
+                      const uint8_t *digests, size_t nb, uint8_t root[RPT_DIGEST_BYTES]);
+
+/* Sorts n lookup pairs (name hash, position; 8 bytes each) in place. */
+int rpti_lookup_sort(uint8_t *lk, uint64_t n);
 
 /* The lookup hash of a name: BLAKE2b-256's first four bytes, little-endian. */
 uint32_t rpti_name_hash(const uint8_t *name, size_t len);
@@ -68,6 +84,7 @@ typedef struct rpt_segment {
     int fd;
     uint64_t data_off;               /* its file offset, for fd */
     uint8_t **blk;                   /* nb blocks, loaded and checked */
+    size_t *ring, ring_cap, ring_n, ring_at; /* which are loaded, oldest first */
     /* the next entry's place, so reading in order costs one parse each */
     uint64_t cur_k, cur_pos;
     uint8_t scratch[RPT_NAME_MAX + 128];
@@ -94,6 +111,11 @@ int rpti_segment_open(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t body_
  * marks and the lookup table. */
 int rpti_segment_check(rpt_segment *s, const uint8_t *body, size_t len, uint64_t chunk_off,
                       char *err);
+
+/* The same checks for an INDX chunk whose body lies in the file fd at
+ * chunk_off + 8, read block by block: the data area is never in memory
+ * whole. The segment then reads its entries from fd. */
+int rpti_segment_check_fd(rpt_segment *s, int fd, uint64_t chunk_off, uint32_t len, char *err);
 
 void rpti_segment_free(rpt_segment *s);
 

@@ -621,6 +621,7 @@ void rpt_reader_free(rpt_reader *r) {
     rpti_names_free(&r->names);
     rpti_work_free(&r->w);
     rpti_buf_free(&r->cbuf);
+    if (r->spill) fclose(r->spill);
     rpti_scan_free(&r->scan);
     free(r);
 }

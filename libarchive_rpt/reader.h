@@ -6,6 +6,8 @@
 #define RPT_READER_H
 
 #include "index.h"
+
+#include <stdio.h>
 #include "record.h"
 
 /* One chunk read into memory. */
@@ -13,7 +15,8 @@ typedef struct rpt_chunk {
     uint64_t offset;
     uint32_t type;
     uint32_t len;     /* body length */
-    uint8_t *body;    /* points into the reader's chunk buffer */
+    uint8_t *body;    /* points into the reader's chunk buffer, or NULL when */
+    int spilled;      /* the body is in the reader's spill file at offset + 8 */
     const uint8_t *raw; /* the whole chunk, framing included */
     size_t raw_len;
 } rpt_chunk;
@@ -32,18 +35,17 @@ int rpti_work_init(rpt_work *wk);
 void rpti_work_free(rpt_work *wk);
 
 /* The one set of record names both readers keep for duplicates (spec
- * 4.4 rule 6): a copy of each name and the number of its record. */
+ * 4.4 rule 6): a 96-bit digest of each name and its record's number
+ * (check.c). */
+#define RPTI_NAME_ID 12
 typedef struct rpti_name {
-    size_t off, len;
-    uint64_t number;
+    uint8_t id[RPTI_NAME_ID]; /* all zero: a free slot */
+    uint32_t number;
 } rpti_name;
 
 typedef struct rpti_nameset {
-    rpt_buf bytes;        /* the names, back to back */
-    rpti_name *v;
-    size_t n, cap;
-    size_t *slot;         /* open addressing: index into v, plus one */
-    size_t n_slots;
+    rpti_name *slot;      /* open addressing */
+    size_t n, n_slots;
 } rpti_nameset;
 
 /* Adds name for record number. *first is the number of an earlier record
@@ -52,6 +54,8 @@ typedef struct rpti_nameset {
 int rpti_names_add(rpti_nameset *s, const uint8_t *name, size_t len, uint64_t number,
                    uint64_t *first);
 void rpti_names_free(rpti_nameset *s);
+
+#define RPTI_SEEN_BYTES 16
 
 /* What a sequential pass remembers of each INDX chunk it has seen. */
 typedef struct rpt_seen_seg {
@@ -63,7 +67,11 @@ typedef struct rpt_scan {
     uint64_t pos;          /* next chunk's offset */
     int in_gen, done, stop;
     uint32_t gen;          /* generations completed */
-    rpt_ibuilder seen;     /* every record seen so far, in order */
+    /* every record seen so far, in order: its offset and a digest of
+     * what its index entry must say (scan.c seen_print) */
+    uint8_t (*seen)[RPTI_SEEN_BYTES];
+    uint64_t n_seen;
+    size_t cap_seen;
     rpt_seen_seg *segs;
     size_t n_segs, cap_segs;
     uint64_t gen_index_off, gen_seal_off, last_trailer, last_trailer_end;
@@ -76,7 +84,7 @@ typedef struct rpt_scan {
     int index_damaged, seal_damaged; /* reported already: not again */
     rpti_nameset names;
     uint64_t lost;         /* salvage: bytes skipped */
-    uint64_t *damaged;     /* records reported (damaged or forged), increasing */
+    struct rpti_reported { uint64_t number, offset, stored; } *damaged; /* increasing */
     size_t n_damaged, cap_damaged;
     const struct rpt_reader *names_from; /* names damaged records by index */
     /* what each ended generation's index, seal and trailer came to, for
@@ -139,6 +147,7 @@ struct rpt_reader {
     /* scratch */
     rpt_work w;
     rpt_buf cbuf;          /* the current chunk */
+    FILE *spill;           /* a large INDX chunk, at its own offset (sparse) */
     rpt_scan scan;
 };
 
@@ -164,6 +173,9 @@ int rpti_src_read(rpt_reader *r, uint64_t off, void *buf, size_t n);
  * non-NULL, *eof = 1 when the data ends exactly at off. */
 int rpti_read_chunk(rpt_reader *r, uint64_t off, rpt_chunk *c);
 int rpti_read_chunk_ex(rpt_reader *r, uint64_t off, rpt_chunk *c, int *eof);
+/* INDX chunks longer than this are read into the spill file, not into
+ * memory (a variable so that tests can make every INDX take that way). */
+extern uint32_t rpti_indx_spill_min;
 
 /* Parses HEAD / KEYS / DICT bodies into the reader (also keeps aux). */
 int rpti_take_head(rpt_reader *r, const rpt_chunk *c);

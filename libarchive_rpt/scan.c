@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 void rpti_scan_free(rpt_scan *s) {
-    rpti_ib_free(&s->seen);
+    free(s->seen);
     free(s->segs);
     rpti_names_free(&s->names);
     free(s->damaged);
@@ -23,10 +23,40 @@ void rpti_scan_free(rpt_scan *s) {
 
 /* Records reported already (damaged or tampered): the index entry that
  * no longer matches them is not reported a second time. */
-static int mark_reported(rpt_scan *s, uint64_t number) {
+static int mark_reported(rpt_scan *s, uint64_t number, uint64_t offset, uint64_t stored) {
     if (rpti_grow(&s->damaged, &s->cap_damaged, s->n_damaged + 1, sizeof *s->damaged))
         return RPT_E_NOMEM;
-    s->damaged[s->n_damaged++] = number;
+    s->damaged[s->n_damaged++] = (struct rpti_reported){number, offset, stored};
+    return RPT_OK;
+}
+
+/* What the index entry of a record must say, in 16 bytes: its offset,
+ * then 64 bits of BLAKE2b over the rest. A million records take 16 MB;
+ * an entry that differs from its record only where the two digests
+ * collide is one forged chance in 2^64, and the record itself is
+ * checked by its own signature either way. */
+static void seen_print(const uint8_t *name, size_t name_len, uint64_t offset, uint64_t stored,
+                       uint64_t size, int64_t issued, const uint8_t *digest,
+                       uint8_t out[RPTI_SEEN_BYTES]) {
+    crypto_generichash_state st;
+    uint8_t f[24];
+    rpti_le64_store(f, stored);
+    rpti_le64_store(f + 8, size);
+    rpti_le64_store(f + 16, (uint64_t)issued);
+    crypto_generichash_init(&st, NULL, 0, 8);
+    crypto_generichash_update(&st, f, sizeof f);
+    crypto_generichash_update(&st, digest, RPT_DIGEST_BYTES);
+    crypto_generichash_update(&st, name, name_len);
+    rpti_le64_store(out, offset);
+    crypto_generichash_final(&st, out + 8, 8);
+}
+
+static int add_seen(rpt_scan *s, const uint8_t *name, size_t name_len, uint64_t offset,
+                    uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest) {
+    if (rpti_grow(&s->seen, &s->cap_seen, (size_t)s->n_seen + 1, sizeof *s->seen))
+        return RPT_E_NOMEM;
+    seen_print(name, name_len, offset, stored, size, issued, digest, s->seen[s->n_seen]);
+    s->n_seen++;
     return RPT_OK;
 }
 
@@ -37,17 +67,17 @@ static int add_damaged(rpt_reader *r, uint64_t offset, const uint8_t *raw, size_
     rpt_scan *s = &r->scan;
     uint8_t dg[RPT_DIGEST_BYTES];
     crypto_generichash(dg, sizeof dg, raw, raw_len, NULL, 0);
-    if (mark_reported(s, s->seen.n)) return RPT_E_NOMEM;
-    return rpti_ib_add(&s->seen, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
+    if (mark_reported(s, s->n_seen, offset, raw_len)) return RPT_E_NOMEM;
+    return add_seen(s, (const uint8_t *)"", 0, offset, raw_len, 0, 0, dg);
 }
 
-static int is_reported(const rpt_scan *s, uint64_t number) {
+static const struct rpti_reported *reported(const rpt_scan *s, uint64_t number) {
     size_t lo = 0, hi = s->n_damaged;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->damaged[mid] < number) lo = mid + 1; else hi = mid;
+        if (s->damaged[mid].number < number) lo = mid + 1; else hi = mid;
     }
-    return lo < s->n_damaged && s->damaged[lo] == number;
+    return lo < s->n_damaged && s->damaged[lo].number == number ? &s->damaged[lo] : NULL;
 }
 
 /* The name the opened archive's index gives the record at offset, for a
@@ -106,7 +136,7 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
     rpt_scan *s = &r->scan;
     uint64_t first;
     *out = j->rec;
-    out->number = s->seen.n;
+    out->number = s->n_seen;
     st->is_record = 1;
     if (s->gen_index_off) {
         fail(st, RPT_E_FORMAT, "record chunk at offset %llu comes after its generation's index",
@@ -119,7 +149,7 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
     }
     if (!j->parsed) {
         rpt_record tmp;
-        out->name = index_name(r, s->seen.n, out->offset, &tmp);
+        out->name = index_name(r, s->n_seen, out->offset, &tmp);
         if (add_damaged(r, out->offset, raw, (size_t)out->stored)) {
             fail(st, RPT_E_NOMEM, "out of memory");
             return;
@@ -128,7 +158,7 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
         return;
     }
     size_t name_len = strlen(out->name);
-    if (rpti_names_add(&s->names, (const uint8_t *)out->name, name_len, s->seen.n, &first)) {
+    if (rpti_names_add(&s->names, (const uint8_t *)out->name, name_len, s->n_seen, &first)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
@@ -137,12 +167,13 @@ static void record_phase_b(rpt_reader *r, recjob *j, const uint8_t *raw, rpt_rec
              (unsigned long long)first);
         return;
     }
-    if (j->status && j->status != RPT_E_UNTRUSTED && mark_reported(s, s->seen.n)) {
+    if (j->status && j->status != RPT_E_UNTRUSTED &&
+        mark_reported(s, s->n_seen, out->offset, out->stored)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
-    if (rpti_ib_add(&s->seen, (const uint8_t *)out->name, name_len, out->offset, out->stored,
-                    out->size, out->issued, out->digest)) {
+    if (add_seen(s, (const uint8_t *)out->name, name_len, out->offset, out->stored, out->size,
+                 out->issued, out->digest)) {
         fail(st, RPT_E_NOMEM, "out of memory");
         return;
     }
@@ -179,7 +210,7 @@ static int index_matches(rpt_reader *r, const rpt_segment *seg, step *st) {
         spans[i] = (rpti_span){s->segs[j].first, s->segs[j].n};
     }
     spans[seg->n_older] = (rpti_span){seg->first, seg->n};
-    if (rpti_index_covers(spans, seg->n_older + 1, s->seen.n, seg->offset, detail))
+    if (rpti_index_covers(spans, seg->n_older + 1, s->n_seen, seg->offset, detail))
         return fail(st, RPT_E_DIGEST, "%s", detail);
     if (seg->n_aux != r->n_aux ||
         (r->n_aux && memcmp(seg->aux, r->aux_off, r->n_aux * sizeof *seg->aux) != 0))
@@ -187,19 +218,19 @@ static int index_matches(rpt_reader *r, const rpt_segment *seg, step *st) {
                     (unsigned long long)seg->offset);
     for (uint64_t k = 0; k < seg->n; k++) {
         rpt_ient e;
-        const rpt_ientry *w = &s->seen.e[seg->first + k];
+        uint8_t got[RPTI_SEEN_BYTES];
+        const uint8_t *want = s->seen[seg->first + k];
         (void)rpti_segment_entry((rpt_segment *)seg, k, &e);
-        /* damaged records have empty names, so names.p may be NULL */
-        const uint8_t *wn = s->seen.names.p ? s->seen.names.p + w->name_off : (const uint8_t *)"";
-        if (is_reported(s, seg->first + k)) {
-            /* reported already (damaged or tampered); only where it lies
-             * can be compared */
-            if (e.offset == w->offset && e.stored == w->stored) continue;
-        }
-        if (rpti_entry_check(&e, wn, w->name_len, w->offset, w->stored, w->size, w->issued,
-                             w->digest, detail))
-            return fail(st, RPT_E_DIGEST, "record %llu '%.*s': %s", (unsigned long long)(seg->first + k),
-                        (int)(w->name_len > 200 ? 200 : w->name_len), wn, detail);
+        const struct rpti_reported *rp = reported(s, seg->first + k);
+        /* reported already (damaged or tampered): only where it lies can
+         * be compared */
+        if (rp && e.offset == rp->offset && e.stored == rp->stored) continue;
+        seen_print(e.name, e.name_len, e.offset, e.stored, e.size, e.issued, e.digest, got);
+        if (memcmp(got, want, RPTI_SEEN_BYTES) == 0) continue;
+        return fail(st, RPT_E_DIGEST, "record %llu '%.*s': the index entry's %s does not match the record",
+                    (unsigned long long)(seg->first + k), (int)(e.name_len > 200 ? 200 : e.name_len),
+                    e.name,
+                    memcmp(got, want, 8) ? "offset" : "name, stored length, size, issue time or digest");
     }
     return RPT_OK;
 }
@@ -213,7 +244,8 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     s->gen_index_off = c->offset;
     rpt_segment seg;
     char perr[RPT_ERRLEN];
-    int rc = rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
+    int rc = c->spilled ? rpti_segment_check_fd(&seg, fileno(r->spill), c->offset, c->len, perr)
+                        : rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
     if (rc) {
         s->index_damaged = 1; /* said here; the seal's D is not checked again */
         fail(st, rc, "%s", perr);
@@ -266,7 +298,7 @@ static void do_seal(rpt_reader *r, const rpt_chunk *c, step *st) {
     s->seal_damaged = 0;
     /* a damaged index or seal was reported already: D or prev cannot
      * match, and saying so again would hide nothing but add noise */
-    rpti_seal_expect x = {s->gen + 1, s->seen.n, s->index_damaged ? NULL : s->gen_d,
+    rpti_seal_expect x = {s->gen + 1, s->n_seen, s->index_damaged ? NULL : s->gen_d,
                           prev_damaged ? NULL : prev, c->offset};
     int rc = rpti_seal_check(r, &sl, &x, st->detail);
     if (rc) st->status = rc;
@@ -280,7 +312,7 @@ static int keep_verdict(rpt_scan *s, int status) {
     if (!status && !s->gen_sealed) status = RPT_E_FORMAT; /* no seal checked */
     if (rpti_grow(&s->verdicts, &s->cap_verdicts, s->n_verdicts + 1, sizeof *s->verdicts))
         return RPT_E_NOMEM;
-    s->verdicts[s->n_verdicts].end = s->seen.n;
+    s->verdicts[s->n_verdicts].end = s->n_seen;
     s->verdicts[s->n_verdicts++].status = status;
     s->gen_status = 0;
     s->gen_sealed = 0;
@@ -395,11 +427,11 @@ static void scan_chunk(rpt_reader *r, rpt_chunk c, int rc, int eof, rpt_record *
                 rpt_record tmp; /* out->name points into the index reader, not here */
                 st->is_record = 1;
                 memset(out, 0, sizeof *out);
-                out->number = s->seen.n;
+                out->number = s->n_seen;
                 out->offset = s->pos;
                 out->stored = (uint64_t)c.len + 12;
                 out->title = out->source = out->media_type = "";
-                out->name = index_name(r, s->seen.n, s->pos, &tmp);
+                out->name = index_name(r, s->n_seen, s->pos, &tmp);
                 if (add_damaged(r, s->pos, r->cbuf.p, r->cbuf.len)) {
                     fail(st, RPT_E_NOMEM, "out of memory");
                     s->stop = 1;

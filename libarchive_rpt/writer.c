@@ -5,6 +5,7 @@
  * trailer; a temporary file renamed into place, or an append that leaves
  * the earlier generation intact until the new trailer is down. */
 #include "append.h"
+#include "ispill.h"
 #include "place.h"
 
 #include <errno.h>
@@ -18,6 +19,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define NAME_ID_BYTES 16
 
 enum { MODE_PATH, MODE_FD, MODE_APPEND };
 enum { JOB_FREE, JOB_PENDING, JOB_TAKEN, JOB_DONE };
@@ -53,10 +56,11 @@ struct rpt_writer {
     uint64_t *aux_off;
     size_t n_aux;
     /* this generation's records, and the names of every record */
-    rpt_ibuilder ib;
+    rpti_ispill ib;
     uint64_t base;
-    rpt_buf names;
-    uint64_t *nset; /* open addressing: name offset + 1 */
+    /* open addressing: BLAKE2b-128 of each name, so that a million names
+     * take 24 MB, not their bytes twice over; all zero is a free slot */
+    uint8_t (*nset)[NAME_ID_BYTES];
     size_t nset_cap, nset_n;
     /* append */
     rpt_reader *old;
@@ -129,6 +133,29 @@ static int usable(rpt_writer *w) {
 }
 
 /* ----- names already used ----- */
+static size_t nset_slot(const uint8_t *id, size_t cap) {
+    return (size_t)(rpti_le64_load(id + 8) % cap);
+}
+
+/* Keeps the set at most three quarters full, grown by half (1M names:
+ * 1.5M slots, 24 MB). */
+static int nset_room(rpt_writer *w) {
+    if ((w->nset_n + 1) * 4 <= w->nset_cap * 3) return RPT_OK;
+    size_t nc = w->nset_cap ? w->nset_cap + w->nset_cap / 2 : 1024;
+    uint8_t (*nt)[NAME_ID_BYTES] = calloc(nc, sizeof *nt);
+    if (!nt) return RPT_E_NOMEM;
+    for (size_t i = 0; i < w->nset_cap; i++) {
+        if (!w->nset[i][0]) continue;
+        size_t h = nset_slot(w->nset[i], nc);
+        while (nt[h][0]) h = h + 1 == nc ? 0 : h + 1;
+        memcpy(nt[h], w->nset[i], NAME_ID_BYTES);
+    }
+    free(w->nset);
+    w->nset = nt;
+    w->nset_cap = nc;
+    return RPT_OK;
+}
+
 static int name_claim(rpt_writer *w, const char *name) {
     size_t len = strlen(name);
     if (w->old) {
@@ -141,30 +168,20 @@ static int name_claim(rpt_writer *w, const char *name) {
             return rpti_fail(&w->fail, rc, "cannot check '%.200s' against the archive: %s", name,
                               rpt_reader_error(w->old));
     }
-    if ((w->nset_n + 1) * 2 > w->nset_cap) {
-        size_t nc = w->nset_cap ? w->nset_cap * 2 : 1024;
-        uint64_t *nt = calloc(nc, sizeof *nt);
-        if (!nt) return nomem(w);
-        for (size_t i = 0; i < w->nset_cap; i++) {
-            if (!w->nset[i]) continue;
-            const char *s = (const char *)w->names.p + w->nset[i] - 1;
-            size_t h = rpti_name_hash((const uint8_t *)s, strlen(s)) & (nc - 1);
-            while (nt[h]) h = (h + 1) & (nc - 1);
-            nt[h] = w->nset[i];
-        }
-        free(w->nset);
-        w->nset = nt;
-        w->nset_cap = nc;
-    }
-    size_t h = rpti_name_hash((const uint8_t *)name, len) & (w->nset_cap - 1);
-    while (w->nset[h]) {
-        if (strcmp((const char *)w->names.p + w->nset[h] - 1, name) == 0)
+    uint8_t id[NAME_ID_BYTES];
+    crypto_generichash(id, sizeof id, (const uint8_t *)name, len, NULL, 0);
+    id[0] |= 1; /* never all zero */
+    if (nset_room(w)) return nomem(w);
+    size_t h = nset_slot(id, w->nset_cap);
+    while (w->nset[h][0]) {
+        /* equal 128-bit digests are equal names: a collision among a
+         * billion names has odds near 2^-68 */
+        if (memcmp(w->nset[h], id, sizeof id) == 0)
             return rpti_fail(&w->fail, RPT_E_DUPLICATE, "two records named '%.200s'", name);
-        h = (h + 1) & (w->nset_cap - 1);
+        h = h + 1 == w->nset_cap ? 0 : h + 1;
     }
-    w->nset[h] = w->names.len + 1;
+    memcpy(w->nset[h], id, sizeof id);
     w->nset_n++;
-    if (rpti_buf_put(&w->names, name, len + 1)) return nomem(w);
     return RPT_OK;
 }
 
@@ -238,10 +255,12 @@ static int emit(rpt_writer *w, const rpt_buf *chunk, const rpt_record_info *info
     crypto_generichash(dg, sizeof dg, chunk->p, chunk->len, NULL, 0);
     int rc = out_write(w, chunk->p, chunk->len);
     if (rc) return rc;
-    if (rpti_ib_add(&w->ib, (const uint8_t *)info->name, strlen(info->name), off, chunk->len, len,
-                   info->issued, dg))
-        return nomem(w);
-    return RPT_OK;
+    rc = rpti_ispill_add(&w->ib, (const uint8_t *)info->name, strlen(info->name), off, chunk->len,
+                         len, info->issued, dg);
+    if (rc == RPT_E_IO)
+        return rpti_fail(&w->fail, rc, "cannot write the index to a temporary file: %s",
+                         strerror(w->ib.err));
+    return rc ? rpti_fail(&w->fail, rc, "cannot keep the index entry: %s", rpt_strerror(rc)) : RPT_OK;
 }
 
 static void job_clear(job *j) {
@@ -510,6 +529,8 @@ int rpti_writer_put_ancillary(rpt_writer *w, uint32_t type, const void *body, si
 }
 
 /* ----- closing: index, seal, trailer ----- */
+static int indx_out(void *ctx, const uint8_t *p, size_t n) { return out_write(ctx, p, n); }
+
 static int write_index(rpt_writer *w, uint64_t *index_off) {
     /* empty segments cover nothing: they are never listed again */
     size_t n_all = w->old ? w->old->n_segs : 0, n_old = 0;
@@ -526,64 +547,29 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
         k--;
         cur += olds[k]->n;
     }
-    rpt_ibuilder merged = {0};
-    const rpt_ibuilder *use = &w->ib;
-    uint64_t first = w->base;
-    int rc = RPT_OK;
-    if (k < n_old) {
-        first = olds[k]->first;
-        for (size_t s = k; !rc && s < n_old; s++)
-            for (uint64_t i = 0; !rc && i < olds[s]->n; i++) {
-                rpt_ient e;
-                rc = rpti_segment_entry(olds[s], i, &e);
-                if (!rc) rc = rpti_ib_add(&merged, e.name, e.name_len, e.offset, e.stored, e.size,
-                                         e.issued, e.digest);
-            }
-        for (size_t i = 0; !rc && i < w->ib.n; i++) {
-            const rpt_ientry *e = &w->ib.e[i];
-            rc = rpti_ib_add(&merged, w->ib.names.p + e->name_off, e->name_len, e->offset, e->stored,
-                            e->size, e->issued, e->digest);
-        }
-        use = &merged;
-    }
     rpt_segref *refs = calloc(k ? k : 1, sizeof *refs);
     if (!refs) {
         free(olds);
-        olds = NULL;
-        rc = RPT_E_NOMEM;
+        return nomem(w);
     }
-    for (size_t s = 0; !rc && s < k; s++) {
+    for (size_t s = 0; s < k; s++) {
         refs[s].offset = olds[s]->offset;
         memcpy(refs[s].root, olds[s]->root, 32);
     }
-    free(olds);
-    rpt_buf head = {0}, data = {0};
-    if (!rc) rc = rpti_index_encode(&head, &data, use, first, refs, k, w->aux_off, w->n_aux, w->index_root);
-    if (!rc && head.len + data.len > rpti_chunk_cap(RPT_T_INDX)) rc = RPT_E_LIMIT;
-    free(refs);
-    rpti_ib_free(&merged);
-    if (rc) {
-        rpti_buf_free(&head);
-        rpti_buf_free(&data);
-        return rpti_fail(&w->fail, rc, rc == RPT_E_LIMIT ? "the index is too large" : "out of memory");
-    }
-    /* framed and written in pieces, so the index is never copied whole */
-    uint8_t fr[8], crc[4];
-    uint32_t len = (uint32_t)(head.len + data.len);
-    rpti_le32_store(fr, RPT_T_INDX);
-    rpti_le32_store(fr + 4, len);
-    uLong c = crc32(0L, fr, 4);
-    c = crc32(c, head.p, (uInt)head.len);
-    if (data.len) c = crc32(c, data.p, (uInt)data.len);
-    rpti_le32_store(crc, (uint32_t)c);
+    rpti_indx_plan plan = {olds + k, n_old - k, k < n_old ? olds[k]->first : w->base, refs, k,
+                           w->aux_off, w->n_aux};
     *index_off = w->pos;
-    rc = out_write(w, fr, 8);
-    if (!rc) rc = out_write(w, head.p, head.len);
-    if (!rc) rc = out_write(w, data.p, data.len);
-    if (!rc) rc = out_write(w, crc, 4);
-    rpti_buf_free(&head);
-    rpti_buf_free(&data);
-    return rc;
+    int rc = rpti_ispill_write_indx(&w->ib, &plan, indx_out, w, w->index_root);
+    free(refs);
+    free(olds);
+    if (!rc || rpti_failed(&w->fail)) return rc; /* out_write said why */
+    if (rc == RPT_E_LIMIT) return rpti_fail(&w->fail, rc, "the index is too large");
+    if (rc == RPT_E_IO && w->ib.err)
+        return rpti_fail(&w->fail, rc, "cannot read the index back from its temporary file: %s",
+                         strerror(w->ib.err));
+    if (rc == RPT_E_NOMEM) return nomem(w);
+    return rpti_fail(&w->fail, rc, "cannot merge the older index segments: %s",
+                     rpt_reader_error(w->old));
 }
 
 static int sync_fd(rpt_writer *w) {
@@ -856,8 +842,7 @@ void rpt_writer_free(rpt_writer *w) {
     rpti_buf_free(&w->head_chunk);
     rpti_buf_free(&w->aux);
     free(w->aux_off);
-    rpti_ib_free(&w->ib);
-    rpti_buf_free(&w->names);
+    rpti_ispill_free(&w->ib);
     free(w->nset);
     rpt_reader_free(w->old);
     rpti_zctx_end(&w->z);

@@ -40,6 +40,10 @@ typedef struct lctx {
     const char *archive;
     fe_select sel;
     fe_picks picks; /* kept to be sorted, aligned or sealed first */
+    /* -l from a file in index order streams in two passes: the first
+     * measures the columns and says what is wrong, the second prints */
+    int pass;       /* 0: one pass; 1: measure; 2: print, silently */
+    size_t size_w, name_w, room;
 } lctx;
 
 static void print_record_json(const rpt_record *rec) {
@@ -119,42 +123,54 @@ static void print_title(const char *title, size_t room) {
 
 /* -l: a header, then one line a record, columns as wide as their widest
  * entry, so that grep finds the whole record by its title. */
-static void print_long(const fe_picks *pk) {
-    size_t size_w = 4, name_w = 4, cols = terminal_width(), room = 0;
-    char num[24], t[FE_TIME_BYTES], hex[17];
-    for (size_t i = 0; i < pk->n; i++) {
-        size_t w = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)pk->v[i]->size);
-        if (w > size_w) size_w = w;
-        w = columns_of(fe_safe(pk->v[i]->name));
-        if (w > name_w) name_w = w;
-    }
+static void long_measure(lctx *l, const rpt_record *rec) {
+    char num[24];
+    size_t w = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)rec->size);
+    if (w > l->size_w) l->size_w = w;
+    w = columns_of(fe_safe(rec->name));
+    if (w > l->name_w) l->name_w = w;
+}
+
+static void long_header(lctx *l) {
+    size_t cols = terminal_width();
+    if (l->size_w < 4) l->size_w = 4;
+    if (l->name_w < 4) l->name_w = 4;
     if (cols) {
         /* at least a word or two of a title, even beside a long name */
-        size_t used = 10 + 2 + size_w + 2 + 16 + 2 + name_w + 2;
-        room = cols > used + 10 ? cols - used : 10;
+        size_t used = 10 + 2 + l->size_w + 2 + 16 + 2 + l->name_w + 2;
+        l->room = cols > used + 10 ? cols - used : 10;
     }
-    printf("%-10s  %*s  %-16s  %-*s  TITLE\n", "ISSUED", (int)size_w, "SIZE", "KEY ID",
-           (int)name_w, "NAME");
-    for (size_t i = 0; i < pk->n; i++) {
-        const rpt_record *rec = pk->v[i];
-        const char *name = fe_safe(rec->name);
-        fe_time_format(rec->issued, t);
-        if (t[0] != '@') t[10] = '\0'; /* the date: the time stays in --json */
-        rpt_key_id_hex(rec->key_id, hex);
-        printf("%-10s  %*llu  %s  ", t, (int)size_w, (unsigned long long)rec->size, hex);
-        if (!*rec->title) {
-            printf("%s\n", name);
-            continue;
-        }
-        printf("%s%*s  ", name, (int)(name_w - columns_of(name)), "");
-        print_title(rec->title, room);
-        putchar('\n');
+    printf("%-10s  %*s  %-16s  %-*s  TITLE\n", "ISSUED", (int)l->size_w, "SIZE", "KEY ID",
+           (int)l->name_w, "NAME");
+}
+
+static void long_line(const lctx *l, const rpt_record *rec) {
+    char t[FE_TIME_BYTES], hex[17];
+    const char *name = fe_safe(rec->name);
+    fe_time_format(rec->issued, t);
+    if (t[0] != '@') t[10] = '\0'; /* the date: the time stays in --json */
+    rpt_key_id_hex(rec->key_id, hex);
+    printf("%-10s  %*llu  %s  ", t, (int)l->size_w, (unsigned long long)rec->size, hex);
+    if (!*rec->title) {
+        printf("%s\n", name);
+        return;
     }
+    printf("%s%*s  ", name, (int)(l->name_w - columns_of(name)), "");
+    print_title(rec->title, l->room);
+    putchar('\n');
+}
+
+static void print_long(lctx *l) {
+    for (size_t i = 0; i < l->picks.n; i++) long_measure(l, l->picks.v[i]);
+    long_header(l);
+    for (size_t i = 0; i < l->picks.n; i++) long_line(l, l->picks.v[i]);
 }
 
 /* Shows one selected record now, or keeps it for later. */
 static void take(lctx *l, const rpt_record *rec, int keep) {
     if (keep) fe_picks_add(&l->picks, rec);
+    else if (l->pass == 1) long_measure(l, rec);
+    else if (l->pass == 2) long_line(l, rec);
     else if (l->json) print_record_json(rec);
     else print_record_short(rec);
 }
@@ -163,7 +179,7 @@ static void take(lctx *l, const rpt_record *rec, int keep) {
 static void show_kept(lctx *l) {
     fe_picks_sort(&l->picks, &l->sel);
     if (l->lng && !l->json) {
-        print_long(&l->picks);
+        print_long(l);
         return;
     }
     for (size_t i = 0; i < l->picks.n; i++) take(l, l->picks.v[i], 0);
@@ -178,7 +194,8 @@ static int list_one(lctx *l, uint64_t i, int keep) {
     int rc = meta ? rpt_reader_read(l->r, i, RPT_READ_NO_PAYLOAD, &rec)
                   : rpt_reader_entry(l->r, i, &rec);
     if (rc != RPT_OK) {
-        fe_warn("%s: record %llu: %s", l->archive, (unsigned long long)i, rpt_reader_error(l->r));
+        if (l->pass != 2)
+            fe_warn("%s: record %llu: %s", l->archive, (unsigned long long)i, rpt_reader_error(l->r));
         return fe_exit_status(rc);
     }
     if (fe_select_match(&l->sel, &rec)) take(l, &rec, keep);
@@ -264,7 +281,11 @@ static int list_indexed(lctx *l, char **names, int n_names, int keep) {
     if (!(at = calloc((size_t)n_names, sizeof *at))) fe_die(FE_EXIT_USAGE, "out of memory");
     for (int i = 0; i < n_names; i++) {
         int frc = rpt_reader_find(l->r, names[i], &at[i]);
-        if (frc == RPT_E_NOTFOUND) {
+        if (l->pass == 2) {
+            /* said in the first pass */
+            if (frc == RPT_E_NOTFOUND) missing++;
+            else if (frc != RPT_OK) status = fe_worse(status, fe_exit_status(frc));
+        } else if (frc == RPT_E_NOTFOUND) {
             fe_warn("%s: no record named '%s'", l->archive, fe_safe(names[i]));
             missing++;
         } else if (frc != RPT_OK) {
@@ -424,8 +445,16 @@ int main(int argc, char **argv) {
         status = list_pipe(&l, argv + optind, argc - optind);
     } else {
         /* the short and JSON forms stream; a sort or -l's columns wait */
-        int keep = l.sel.sort != FE_SORT_NONE || (l.lng && !l.json);
-        status = list_indexed(&l, argv + optind, argc - optind, keep);
+        int keep = l.sel.sort != FE_SORT_NONE;
+        if (!keep && l.lng && !l.json) {
+            l.pass = 1;
+            status = list_indexed(&l, argv + optind, argc - optind, 0);
+            long_header(&l);
+            l.pass = 2;
+            (void)list_indexed(&l, argv + optind, argc - optind, 0);
+        } else {
+            status = list_indexed(&l, argv + optind, argc - optind, keep);
+        }
         if (keep) show_kept(&l);
     }
     status = fe_worse(status, fe_report_tail(l.archive, l.r));

@@ -290,8 +290,10 @@ static void add_file(pack *pk, const char *rel, const char *fs, const struct sta
     }
     close(fd);
     input *e = push_input(pk, name, (uint64_t)st->st_size, (int64_t)st->st_mtime);
-    e->path = xstrdup(fs);
-    e->given = xstrdup(rel);
+    /* usually the name, the path and what was given are the same text:
+     * kept once, they take a third of the memory (a million files) */
+    e->given = strcmp(rel, name) == 0 ? name : xstrdup(rel);
+    e->path = strcmp(fs, e->given) == 0 ? e->given : xstrdup(fs);
 }
 
 static int skip_dots(const struct dirent *d) {
@@ -1296,9 +1298,10 @@ static void check_options(pack *pk, int operands, int *to_stdout) {
 
 static void free_pack(pack *pk) {
     for (size_t i = 0; i < pk->n; i++) {
-        free(pk->in[i].name);
-        free(pk->in[i].path);
-        free(pk->in[i].given);
+        input *e = &pk->in[i];
+        if (e->path != e->name && e->path != e->given) free(e->path);
+        if (e->given != e->name) free(e->given);
+        free(e->name);
         free(pk->in[i].owned);
     }
     free(pk->in);

@@ -3,7 +3,9 @@
 # run.sh -- rpt against tar, zip, gzip and minisign on one corpus, side by side.
 #
 #   sh tests/bench/run.sh            compare rpt with the reference tools
-#   sh tests/bench/run.sh --scale    pack/verify/list/open at growing N (BENCH_SCALE)
+#   sh tests/bench/run.sh --scale    pack/verify/list/open at growing N (BENCH_SCALE),
+#                                    and the peak RSS of pack, append, verify,
+#                                    list -l and extract-all at each N
 #
 # Environment (all optional):
 #   BENCH_CORPUS   directory of bulletins; default ../shared/corpus, else generated
@@ -19,6 +21,7 @@
 #   BENCH_NO_MAKE=1  do not run make first
 #   TARGET_SIZE TARGET_PACK TARGET_VERIFY TARGET_LIST TARGET_EXTRACT
 #                  the ratio each rpt figure must stay under
+#   TARGET_RSS_KIB --scale: the peak RSS every tool must stay under (65536)
 #
 # Scratch goes to tests/bench/out/ (git-ignored). Results: tests/bench/results.md
 # and results.svg (compare), tests/bench/results-scale.md (--scale).
@@ -40,6 +43,7 @@ TARGET_VERIFY=${TARGET_VERIFY:-2.5}  # rpt-verify vs gzip -t
 TARGET_LIST=${TARGET_LIST:-1.0}      # rpt-list vs unzip -l
 TARGET_EXTRACT=${TARGET_EXTRACT:-1.0} # rpt-extract -O vs unzip -p
 TARGET_EXTRACT_ALL=${TARGET_EXTRACT_ALL:-1.5} # rpt-extract -C (everything) vs tar xzf
+TARGET_RSS_KIB=${TARGET_RSS_KIB:-65536} # --scale: peak RSS of every tool, KiB (issue 8)
 
 mode=compare
 case ${1:-} in
@@ -178,6 +182,30 @@ if [ $mode = scale ]; then
         rss "pack-$n" "cd '$g' && '$BIN/rpt-pack' -q -f -s '$sd/bench.key' -o '$a' $paths"
         rss "verify-$n" "'$BIN/rpt-verify' -q -P '$pub' '$a'"
         rss "open-$n" "'$BIN/rpt-list' '$a' '$name'"
+        rss "listl-$n" "'$BIN/rpt-list' -l '$a'"
+        rm -rf "$sd/x-$n"
+        rss "extractall-$n" "'$BIN/rpt-extract' -q -P '$pub' -C '$sd/x-$n' '$a'"
+        rm -rf "$sd/x-$n"
+        # append: 1% more bulletins (at least 100), under a name of their
+        # own, to a copy of the archive
+        ap=$sd/app-$n
+        rm -rf "$ap" && mkdir -p "$ap"
+        "$out/gen" -n $((n / 100 > 100 ? n / 100 : 100)) -o "$ap/extra" --seed $((SEED + 1)) >/dev/null ||
+            die "gen failed"
+        cp "$a" "$sd/A-app-$n.rpt"
+        rss "append-$n" "cd '$ap' && '$BIN/rpt-pack' -q --append -s '$sd/bench.key' -o '$sd/A-app-$n.rpt' extra"
+        {
+            printf '%s\t%s\n' "append-$n" "cd '$ap' && '$BIN/rpt-pack' -q --append -s '$sd/bench.key' -o '$sd/A-app-$n.rpt' extra"
+            printf '%s\t%s\n' "listl-$n" "'$BIN/rpt-list' -l '$a' >/dev/null"
+            printf '%s\t%s\n' "extractall-$n" "'$BIN/rpt-extract' -q -P '$pub' -C '$sd/x-$n' '$a'"
+        } >>"$out/commands.tsv"
+        rm -rf "$ap" "$sd/A-app-$n.rpt"
+        peak=0
+        for t in pack append verify listl extractall open; do
+            v=$(rss_of "$t-$n")
+            [ "$v" != - ] && [ "$v" -gt "$peak" ] && peak=$v
+        done
+        mem_ok=$(awk -v p="$peak" -v t="$TARGET_RSS_KIB" 'BEGIN { print (p + 0 <= t + 0) ? "ok" : "OVER" }')
         ib=$("$BIN/rpt-list" --info --json "$a" 2>/dev/null | python3 -c '
 import json, sys
 try:
@@ -188,7 +216,7 @@ print("-" if v is None else v)') || ib=-
         per=$(ratio "$ib" "$n")
         size=$(size_of "$a")
         rs() { awk -v n="$n" -v s="$(med "$1")" 'BEGIN { if (s == "-" || s + 0 == 0) print "-"; else printf "%.0f", n / s }'; }
-        rows="$rows| $n | $gen_s | $(med "pack-$n") | $(rs "pack-$n") | $(med "verify-$n") | $(rs "verify-$n") | $(med "list-$n") | $(med "open-$n") | $(med "extract-$n") | $size | $per | $(rss_of "pack-$n") | $(rss_of "verify-$n") | $(rss_of "open-$n") |
+        rows="$rows| $n | $gen_s | $(med "pack-$n") | $(rs "pack-$n") | $(med "verify-$n") | $(rs "verify-$n") | $(med "list-$n") | $(med "open-$n") | $(med "extract-$n") | $size | $per | $(rss_of "pack-$n") | $(rss_of "append-$n") | $(rss_of "verify-$n") | $(rss_of "listl-$n") | $(rss_of "extractall-$n") | $(rss_of "open-$n") | $mem_ok |
 "
         [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$g"
     done
@@ -200,8 +228,10 @@ print("-" if v is None else v)') || ib=-
         echo "- corpus: tests/bench/gen.c, seed $SEED; pack, verify, list: median of $SRUNS runs; open, extract: $RUNS runs"
         echo "- open = \`rpt-list A.rpt NAME\` (open the archive, look one name up); extract = \`rpt-extract -O A.rpt NAME\`"
         echo
-        echo "| N | gen s | pack s | pack rec/s | verify s | verify rec/s | list s | open s | extract s | archive B | index B/rec | pack RSS KiB | verify RSS KiB | open RSS KiB |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        echo "- peak RSS (KiB, \`/usr/bin/time -f %M\`, one run each): pack; append = \`rpt-pack --append\` of 1% more bulletins (at least 100) to a copy; verify; list -l; extract all = \`rpt-extract -C DIR\`; open; all <= $TARGET_RSS_KIB KiB (64 MiB) is ok"
+        echo
+        echo "| N | gen s | pack s | pack rec/s | verify s | verify rec/s | list s | open s | extract s | archive B | index B/rec | pack RSS | append RSS | verify RSS | list -l RSS | extract all RSS | open RSS | <= 64 MiB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         printf '%s' "$rows"
         echo
         echo "## Commands"

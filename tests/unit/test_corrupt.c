@@ -4,6 +4,7 @@
  * cut goes unnoticed. */
 #include "helpers.h"
 #include "internal.h"
+#include "reader.h"
 
 #include <sys/mman.h>
 
@@ -580,6 +581,15 @@ int main(void) {
     test_names();
     test_every_bit();
     test_every_cut(sk);
+    /* the same damage once more with every INDX read the way a verifier
+     * reads one over 4 MiB: into a temporary file, checked block by block */
+    uint32_t spill_min = rpti_indx_spill_min;
+    rpti_indx_spill_min = 0;
+    test_changed_index();
+    test_over_cap();
+    test_every_bit();
+    test_every_cut(sk);
+    rpti_indx_spill_min = spill_min;
     free(orig);
     rpt_seckey_free(sk);
     t_cleanup();
