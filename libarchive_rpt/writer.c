@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NAME_ID_BYTES 16
 
 enum { MODE_PATH, MODE_FD, MODE_APPEND };
 enum { JOB_FREE, JOB_PENDING, JOB_TAKEN, JOB_DONE };
@@ -54,14 +53,14 @@ struct rpt_writer {
     /* what the seal's digest covers */
     rpt_buf head_chunk, aux;
     uint64_t *aux_off;
-    size_t n_aux;
+    size_t n_aux, cap_aux;
     /* this generation's records, and the names of every record */
     rpti_ispill ib;
     uint64_t base;
     /* open addressing: BLAKE2b-128 of each name, so that a million names
      * take 24 MB, not their bytes twice over; all zero is a free slot */
-    uint8_t (*nset)[NAME_ID_BYTES];
-    size_t nset_cap, nset_n;
+    rpti_nameset names;  /* every name this writer has added */
+    uint64_t n_named;
     /* append */
     rpt_reader *old;
     uint64_t old_size, prev_trailer;
@@ -132,30 +131,7 @@ static int usable(rpt_writer *w) {
     return RPT_OK;
 }
 
-/* ----- names already used ----- */
-static size_t nset_slot(const uint8_t *id, size_t cap) {
-    return (size_t)(rpti_le64_load(id + 8) % cap);
-}
-
-/* Keeps the set at most three quarters full, grown by half (1M names:
- * 1.5M slots, 24 MB). */
-static int nset_room(rpt_writer *w) {
-    if ((w->nset_n + 1) * 4 <= w->nset_cap * 3) return RPT_OK;
-    size_t nc = w->nset_cap ? w->nset_cap + w->nset_cap / 2 : 1024;
-    uint8_t (*nt)[NAME_ID_BYTES] = calloc(nc, sizeof *nt);
-    if (!nt) return RPT_E_NOMEM;
-    for (size_t i = 0; i < w->nset_cap; i++) {
-        if (!w->nset[i][0]) continue;
-        size_t h = nset_slot(w->nset[i], nc);
-        while (nt[h][0]) h = h + 1 == nc ? 0 : h + 1;
-        memcpy(nt[h], w->nset[i], NAME_ID_BYTES);
-    }
-    free(w->nset);
-    w->nset = nt;
-    w->nset_cap = nc;
-    return RPT_OK;
-}
-
+/* ----- names already used: the readers' name set (check.c) ----- */
 static int name_claim(rpt_writer *w, const char *name) {
     size_t len = strlen(name);
     if (w->old) {
@@ -168,20 +144,11 @@ static int name_claim(rpt_writer *w, const char *name) {
             return rpti_fail(&w->fail, rc, "cannot check '%.200s' against the archive: %s", name,
                               rpt_reader_error(w->old));
     }
-    uint8_t id[NAME_ID_BYTES];
-    crypto_generichash(id, sizeof id, (const uint8_t *)name, len, NULL, 0);
-    id[0] |= 1; /* never all zero */
-    if (nset_room(w)) return nomem(w);
-    size_t h = nset_slot(id, w->nset_cap);
-    while (w->nset[h][0]) {
-        /* equal 128-bit digests are equal names: a collision among a
-         * billion names has odds near 2^-68 */
-        if (memcmp(w->nset[h], id, sizeof id) == 0)
-            return rpti_fail(&w->fail, RPT_E_DUPLICATE, "two records named '%.200s'", name);
-        h = h + 1 == w->nset_cap ? 0 : h + 1;
-    }
-    memcpy(w->nset[h], id, sizeof id);
-    w->nset_n++;
+    uint64_t first;
+    if (rpti_names_add(&w->names, (const uint8_t *)name, len, w->n_named, &first)) return nomem(w);
+    if (first != UINT64_MAX)
+        return rpti_fail(&w->fail, RPT_E_DUPLICATE, "two records named '%.200s'", name);
+    w->n_named++;
     return RPT_OK;
 }
 
@@ -191,11 +158,10 @@ static int put_chunk(rpt_writer *w, uint32_t type, const rpt_buf *body, int aux)
     uint64_t off = w->pos;
     if (rpti_chunk_put(&w->chunk, type, body->p, body->len)) return nomem(w);
     if (aux) {
-        uint64_t *na = realloc(w->aux_off, (w->n_aux + 1) * sizeof *na);
-        if (!na) return nomem(w);
-        w->aux_off = na; /* realloc freed the old block: keep the new one */
-        if (rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len)) return nomem(w);
-        na[w->n_aux++] = off;
+        if (rpti_grow(&w->aux_off, &w->cap_aux, w->n_aux + 1, sizeof *w->aux_off) ||
+            rpti_buf_put(&w->aux, w->chunk.p, w->chunk.len))
+            return nomem(w);
+        w->aux_off[w->n_aux++] = off;
     }
     if (type == RPT_T_HEAD && rpti_buf_put(&w->head_chunk, w->chunk.p, w->chunk.len)) return nomem(w);
     return out_write(w, w->chunk.p, w->chunk.len);
@@ -808,9 +774,9 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     if (rpti_buf_put(&w->head_chunk, r->head_chunk.p, r->head_chunk.len) ||
         rpti_buf_put(&w->aux, r->aux.p, r->aux.len))
         return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
-    w->aux_off = malloc((r->n_aux ? r->n_aux : 1) * sizeof *w->aux_off);
     w->dicts = malloc((r->n_dicts ? r->n_dicts : 1) * sizeof *w->dicts);
-    if (!w->aux_off || !w->dicts) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
+    if (rpti_grow(&w->aux_off, &w->cap_aux, r->n_aux ? r->n_aux : 1, sizeof *w->aux_off) || !w->dicts)
+        return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     if (r->n_aux) memcpy(w->aux_off, r->aux_off, r->n_aux * sizeof *w->aux_off);
     w->n_aux = r->n_aux;
     /* earlier dictionaries stay usable; the reader owns their bytes */
@@ -843,7 +809,7 @@ void rpt_writer_free(rpt_writer *w) {
     rpti_buf_free(&w->aux);
     free(w->aux_off);
     rpti_ispill_free(&w->ib);
-    free(w->nset);
+    rpti_names_free(&w->names);
     rpt_reader_free(w->old);
     rpti_zctx_end(&w->z);
     rpti_buf_free(&w->chunk);
