@@ -47,7 +47,7 @@ static int same_as_encoder(const uint8_t *body, size_t len, uint64_t off, uint64
     CHECK_EQ_INT(rpti_index_encode(&head, &data, &ib, seg.first, seg.older, seg.n_older, seg.aux,
                                    seg.n_aux, root), RPT_OK);
     int same = head.len + data.len == len && memcmp(head.p, body, head.len) == 0 &&
-               memcmp(data.p, body + head.len, data.len) == 0 &&
+               (data.len == 0 || memcmp(data.p, body + head.len, data.len) == 0) &&
                memcmp(root, seg.root, sizeof root) == 0;
     *n_entries = seg.n;
     rpti_buf_free(&head);
