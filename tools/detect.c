@@ -25,33 +25,8 @@ int detect_mode_parse(const char *s, detect_mode *out) {
 
 /* ---------------------------------------------------------------- growing buffers */
 
-/* Out of memory ends the program, as everywhere in rpt-pack. */
-typedef struct gbuf {
-    char *p;
-    size_t n, cap;
-} gbuf;
-
-static void gb_put(gbuf *b, const void *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) fe_die(FE_EXIT_USAGE, "out of memory");
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void gb_byte(gbuf *b, uint8_t c) { gb_put(b, &c, 1); }
-
-/* The string, for the caller to free. */
-static char *gb_take(gbuf *b) {
-    if (!b->p) gb_put(b, "", 0);
-    return b->p;
-}
+/* fe_text (fe.c) is the growing buffer; a byte at a time here. */
+static void gb_byte(fe_text *b, uint8_t c) { fe_text_put(b, &c, 1); }
 
 /* ---------------------------------------------------------------- text */
 
@@ -71,12 +46,12 @@ static size_t utf8_len(const uint8_t *s, size_t n) {
 /* Copies the n bytes at s into out as UTF-8: valid sequences as they
  * are, any other byte as the ISO-8859-1 character of that value (the
  * most common charset of unlabelled 8-bit headers). */
-static void put_as_utf8(gbuf *out, const uint8_t *s, size_t n) {
+static void put_as_utf8(fe_text *out, const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t l = utf8_len(s + i, n - i);
         if (l) {
-            gb_put(out, s + i, l);
+            fe_text_put(out, s + i, l);
             i += l;
         } else {
             gb_byte(out, (uint8_t)(0xc0 | s[i] >> 6));
@@ -118,9 +93,9 @@ char *detect_text_title(const uint8_t *p, size_t n) {
         while (s < e && is_space(p[s])) s++;
         while (e > s && is_space(p[e - 1])) e--;
         if (e == s) continue;
-        gbuf b = {0};
-        gb_put(&b, p + s, e - s);
-        char *t = gb_take(&b);
+        fe_text b = {0};
+        fe_text_put(&b, p + s, e - s);
+        char *t = fe_text_take(&b);
         tidy(t, DETECT_LINE_TITLE_MAX);
         return t;
     }
@@ -132,7 +107,7 @@ char *detect_text_title(const uint8_t *p, size_t n) {
 /* Converts n bytes in charset (an RFC 2231 "*language" tail is dropped)
  * to UTF-8 onto out. A byte iconv cannot convert becomes U+FFFD. Returns
  * 0, or -1 when iconv does not know the charset (out is untouched). */
-static int convert(gbuf *out, const char *charset, size_t charset_len, const uint8_t *s, size_t n) {
+static int convert(fe_text *out, const char *charset, size_t charset_len, const uint8_t *s, size_t n) {
     char cs[64];
     size_t cl = strcspn(charset, "*?");
     if (cl > charset_len) cl = charset_len;
@@ -149,21 +124,21 @@ static int convert(gbuf *out, const char *charset, size_t charset_len, const uin
         size_t room = sizeof chunk;
         size_t r = left ? iconv(cd, &in, &left, &o, &room) : iconv(cd, NULL, NULL, &o, &room);
         int e = errno;
-        gb_put(out, chunk, sizeof chunk - room);
+        fe_text_put(out, chunk, sizeof chunk - room);
         if (r != (size_t)-1) {
             if (!left) break;
             continue;
         }
         if (e == E2BIG) continue;
         /* EILSEQ or EINVAL: a byte that is not of this charset */
-        gb_put(out, "\xef\xbf\xbd", 3);
+        fe_text_put(out, "\xef\xbf\xbd", 3);
         in++;
         left--;
         if (!left) {
             o = chunk;
             room = sizeof chunk;
             iconv(cd, NULL, NULL, &o, &room);
-            gb_put(out, chunk, sizeof chunk - room);
+            fe_text_put(out, chunk, sizeof chunk - room);
             break;
         }
     }
@@ -209,7 +184,7 @@ static int parse_eword(const char *s, size_t n, eword *w) {
 }
 
 /* The bytes an encoded word stands for, onto raw. Returns 0 or -1. */
-static int decode_eword(const eword *w, gbuf *raw) {
+static int decode_eword(const eword *w, fe_text *raw) {
     if (w->enc == 'Q') {
         for (size_t i = 0; i < w->text_len; i++) {
             uint8_t c = (uint8_t)w->text[i];
@@ -238,7 +213,7 @@ static int decode_eword(const eword *w, gbuf *raw) {
             return -1;
         }
     }
-    gb_put(raw, bin, len);
+    fe_text_put(raw, bin, len);
     free(bin);
     return 0;
 }
@@ -246,14 +221,14 @@ static int decode_eword(const eword *w, gbuf *raw) {
 /* Adjacent encoded words in one charset are joined before conversion: a
  * character may be split between them. */
 typedef struct pending {
-    gbuf raw;
+    fe_text raw;
     const char *charset;
     size_t charset_len;
     const char *source; /* the encoded words as written, if iconv fails */
     size_t source_len;
 } pending;
 
-static void flush(pending *pd, gbuf *out) {
+static void flush(pending *pd, fe_text *out) {
     if (!pd->charset) return;
     if (convert(out, pd->charset, pd->charset_len, (const uint8_t *)pd->raw.p, pd->raw.n) != 0)
         put_as_utf8(out, (const uint8_t *)pd->source, pd->source_len);
@@ -261,7 +236,7 @@ static void flush(pending *pd, gbuf *out) {
     pd->charset = NULL;
 }
 
-static void decode_words(const char *u, size_t m, gbuf *out) {
+static void decode_words(const char *u, size_t m, fe_text *out) {
     pending pd = {{0}, NULL, 0, NULL, 0};
     int last_was_word = 0;
     size_t i = 0;
@@ -315,13 +290,13 @@ static void decode_words(const char *u, size_t m, gbuf *out) {
 }
 
 char *detect_header_text(const char *s, size_t n, size_t max) {
-    gbuf unfolded = {0}, out = {0};
+    fe_text unfolded = {0}, out = {0};
     /* unfolding (RFC 5322 2.2.3): a line break before white space goes */
     for (size_t i = 0; i < n; i++)
         if (s[i] != '\r' && s[i] != '\n') gb_byte(&unfolded, (uint8_t)s[i]);
     decode_words(unfolded.p ? unfolded.p : "", unfolded.n, &out);
     free(unfolded.p);
-    char *t = gb_take(&out);
+    char *t = fe_text_take(&out);
     tidy(t, max);
     return t;
 }
@@ -560,9 +535,9 @@ static void fill_from_mail(const headers *h, detected *out) {
     if (h->subject.v) out->title = detect_header_text(h->subject.v, h->subject.n, RPT_TEXT_MAX);
     if (h->from.v) out->source = detect_header_text(h->from.v, h->from.n, RPT_TEXT_MAX);
     if (h->message_id.v) {
-        gbuf b = {0};
+        fe_text b = {0};
         put_as_utf8(&b, (const uint8_t *)h->message_id.v, h->message_id.n);
-        out->message_id = gb_take(&b);
+        out->message_id = fe_text_take(&b);
         tidy(out->message_id, RPT_META_VALUE_MAX);
         if (!*out->message_id) {
             free(out->message_id);

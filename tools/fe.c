@@ -73,6 +73,28 @@ void fe_usage_error(const char *fmt, ...) {
     exit(FE_EXIT_USAGE);
 }
 
+/* ---------------------------------------------------------------- text */
+void fe_text_put(fe_text *t, const void *s, size_t n) {
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 64;
+        while (cap < t->n + n + 1) cap *= 2;
+        char *q = realloc(t->p, cap);
+        if (!q) fe_die(FE_EXIT_USAGE, "out of memory");
+        t->p = q;
+        t->cap = cap;
+    }
+    if (n) memcpy(t->p + t->n, s, n);
+    t->n += n;
+    t->p[t->n] = '\0';
+}
+
+char *fe_text_take(fe_text *t) {
+    fe_text_put(t, "", 0);
+    char *s = t->p;
+    memset(t, 0, sizeof *t);
+    return s;
+}
+
 /* ---------------------------------------------------------------- options */
 /* Edit distance between a and b, capped: enough to rank near misses. */
 static size_t edit_distance(const char *a, size_t na, const char *b) {

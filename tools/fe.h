@@ -124,6 +124,16 @@ void fe_bytes_human(uint64_t n, char buf[32]);
 struct option;
 int fe_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
+/* A growing NUL-terminated text; out of memory ends the program, as
+ * everywhere in the tools. fe_text_take() hands over the string (never
+ * NULL) and leaves t empty. */
+typedef struct fe_text {
+    char *p;
+    size_t n, cap;
+} fe_text;
+void fe_text_put(fe_text *t, const void *s, size_t n);
+char *fe_text_take(fe_text *t);
+
 /* Temporary files removed on SIGINT, SIGTERM and SIGHUP (fe_temp.c).
  * fe_temp_add() registers dirfd/name (AT_FDCWD for a path) until
  * fe_temp_forget(), which does not remove the file. fe_signals_hold(1)

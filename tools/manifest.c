@@ -18,34 +18,6 @@ enum field { F_PATH, F_NAME, F_ISSUED, F_TITLE, F_SOURCE, F_MEDIA, F_META, F_COU
 static const char *const field_names[F_META] = {"path", "name", "issued", "title", "source",
                                                 "media_type"};
 
-typedef struct text {
-    char *p;
-    size_t n, cap;
-} text;
-
-static void put(text *t, const char *s, size_t n) {
-    if (t->n + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 64;
-        while (cap < t->n + n + 1) cap *= 2;
-        char *q = realloc(t->p, cap);
-        if (!q) fe_die(FE_EXIT_USAGE, "out of memory");
-        t->p = q;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->n, s, n);
-    t->n += n;
-    t->p[t->n] = '\0';
-}
-
-/* The text so far as a new string; t is emptied for the next one. */
-static char *take(text *t) {
-    char *s;
-    put(t, "", 0);
-    s = t->p;
-    memset(t, 0, sizeof *t);
-    return s;
-}
-
 static int fail(char *err, size_t errlen, size_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int fail(char *err, size_t errlen, size_t line, const char *fmt, ...) {
@@ -156,7 +128,7 @@ static void cells_push(cells *c, char *s) {
 }
 
 /* One field, quoted or not, up to the ',' or line end after it. */
-static int csv_field(csv *c, text *t, size_t start, char *err, size_t errlen) {
+static int csv_field(csv *c, fe_text *t, size_t start, char *err, size_t errlen) {
     if (c->i < c->n && c->p[c->i] == '"') {
         c->i++;
         for (;;) {
@@ -167,7 +139,7 @@ static int csv_field(csv *c, text *t, size_t start, char *err, size_t errlen) {
                 else break;
             }
             if (ch == '\n') c->line++;
-            put(t, &ch, 1);
+            fe_text_put(t, &ch, 1);
         }
         if (c->i < c->n && c->p[c->i] != ',' && c->p[c->i] != '\n' && c->p[c->i] != '\r')
             return fail(err, errlen, c->line, "text after a closing quote");
@@ -180,7 +152,7 @@ static int csv_field(csv *c, text *t, size_t start, char *err, size_t errlen) {
                         "with one (quote the whole field and double the quote)");
         c->i++;
     }
-    put(t, c->p + s, c->i - s);
+    fe_text_put(t, c->p + s, c->i - s);
     return 0;
 }
 
@@ -189,13 +161,13 @@ static int csv_record(csv *c, cells *out, size_t *start, char *err, size_t errle
     *start = c->line;
     if (c->i >= c->n) return 0;
     for (;;) {
-        text t = {0};
+        fe_text t = {0};
         if (csv_field(c, &t, *start, err, errlen) != 0) {
             free(t.p);
             cells_free(out);
             return -1;
         }
-        cells_push(out, take(&t));
+        cells_push(out, fe_text_take(&t));
         if (c->i < c->n && c->p[c->i] == ',') {
             c->i++;
             continue;
@@ -285,7 +257,7 @@ static int j_hex4(json *j, unsigned *v) {
     return 0;
 }
 
-static void put_utf8(text *t, unsigned cp) {
+static void put_utf8(fe_text *t, unsigned cp) {
     char b[4];
     size_t n;
     if (cp < 0x80) b[0] = (char)cp, n = 1;
@@ -296,16 +268,16 @@ static void put_utf8(text *t, unsigned cp) {
     else
         b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | (cp >> 12 & 0x3f)),
         b[2] = (char)(0x80 | (cp >> 6 & 0x3f)), b[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
-    put(t, b, n);
+    fe_text_put(t, b, n);
 }
 
-static int j_escape(json *j, text *t) {
+static int j_escape(json *j, fe_text *t) {
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
     unsigned cp, lo;
     char e = j->i < j->n ? j->p[j->i++] : 0;
     const char *k = e ? strchr(from, e) : NULL;
     if (k) {
-        put(t, &to[k - from], 1);
+        fe_text_put(t, &to[k - from], 1);
         return 0;
     }
     if (e != 'u' || j_hex4(j, &cp)) return fail(j->err, j->errlen, j->line, "a bad escape in a string");
@@ -323,7 +295,7 @@ static int j_escape(json *j, text *t) {
 }
 
 static int j_string(json *j, char **out) {
-    text t = {0};
+    fe_text t = {0};
     if (j->i >= j->n || j->p[j->i] != '"') return fail(j->err, j->errlen, j->line, "a string was expected");
     j->i++;
     for (;;) {
@@ -338,7 +310,7 @@ static int j_string(json *j, char **out) {
             return fail(j->err, j->errlen, j->line, "a control character in a string");
         }
         if (ch != '\\') {
-            put(&t, &ch, 1);
+            fe_text_put(&t, &ch, 1);
             continue;
         }
         int rc = j_escape(j, &t);
@@ -347,7 +319,7 @@ static int j_string(json *j, char **out) {
             return rc == -2 ? fail(j->err, j->errlen, j->line, "a lone UTF-16 surrogate") : -1;
         }
     }
-    *out = take(&t);
+    *out = fe_text_take(&t);
     return 0;
 }
 
