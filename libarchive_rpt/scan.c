@@ -3,6 +3,7 @@
  * pipe reader, rpt_reader_verify() and a salvage all do. Each record is
  * handed out only after its CRC, payload, digest and signature checked;
  * each index, seal and trailer is checked against what came before. */
+#include "pool.h"
 #include "reader.h"
 
 #include <errno.h>
@@ -119,7 +120,6 @@ typedef struct recjob {
     rpt_work *wk;       /* never copied: a z_stream points back at itself */
     rpt_work own;
     rpt_buf raw;        /* the chunk, when a worker checks it */
-    int state;
     int parsed, status;
     char detail[RPT_ERRLEN];
     rpt_record rec;
@@ -585,103 +585,71 @@ static int account(rpt_reader *r, vstate *vs, const step *st, const rpt_record *
     return vs->halt;
 }
 
-/* Verifier threads: phase one of each record, in parallel. */
+/* Verifier threads (pool.c): phase one of each record, in parallel;
+ * ring[i] is the pool's slot i. */
 typedef struct vpool {
     const rpt_reader *r;
     recjob *ring;
-    size_t n;
-    uint64_t head, tail, take;
-    pthread_t *thr;
-    size_t n_thr;
-    pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
-    int quit;
+    rpti_pool pool;
 } vpool;
 
-enum { VJ_PENDING = 1, VJ_DONE = 2 };
-
-static void *vworker(void *arg) {
-    vpool *p = arg;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->quit && p->take == p->tail) pthread_cond_wait(&p->cv_work, &p->mu);
-        if (p->take == p->tail) break;
-        recjob *j = &p->ring[p->take++ % p->n];
-        pthread_mutex_unlock(&p->mu);
-        record_phase_a(p->r, j, j->raw.p, j->raw.len, j->rec.offset);
-        pthread_mutex_lock(&p->mu);
-        j->state = VJ_DONE;
-        pthread_cond_broadcast(&p->cv_done);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
+static void vworker_run(void *ctx, size_t slot, void *state) {
+    (void)state;
+    vpool *p = ctx;
+    recjob *j = &p->ring[slot];
+    record_phase_a(p->r, j, j->raw.p, j->raw.len, j->rec.offset);
 }
 
 static void vpool_free(vpool *p) {
-    if (p->thr) {
-        pthread_mutex_lock(&p->mu);
-        p->quit = 1;
-        pthread_cond_broadcast(&p->cv_work);
-        pthread_mutex_unlock(&p->mu);
-        for (size_t i = 0; i < p->n_thr; i++) pthread_join(p->thr[i], NULL);
-        pthread_mutex_destroy(&p->mu);
-        pthread_cond_destroy(&p->cv_work);
-        pthread_cond_destroy(&p->cv_done);
-    }
-    for (size_t i = 0; p->ring && i < p->n; i++) {
+    size_t n = p->pool.n_slots;
+    rpti_pool_stop(&p->pool);
+    for (size_t i = 0; p->ring && i < n; i++) {
         rpti_work_free(&p->ring[i].own);
         rpti_buf_free(&p->ring[i].raw);
     }
     free(p->ring);
-    free(p->thr);
+    p->ring = NULL;
 }
 
+/* 1 with workers, 0 to check every record on this thread. */
 static int vpool_init(vpool *p, const rpt_reader *r) {
     memset(p, 0, sizeof *p);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t t = cpus > 1 ? (size_t)(cpus > 16 ? 16 : cpus) : 1;
     if (t < 2) return 0;
     p->r = r;
-    p->n = 2 * t;
-    p->ring = calloc(p->n, sizeof *p->ring);
-    p->thr = calloc(t, sizeof *p->thr);
-    if (!p->ring || !p->thr) goto no;
-    for (size_t i = 0; i < p->n; i++) {
+    size_t n = 2 * t;
+    if (!(p->ring = calloc(n, sizeof *p->ring))) return 0;
+    for (size_t i = 0; i < n; i++) {
         p->ring[i].wk = &p->ring[i].own;
-        if (rpti_work_init(&p->ring[i].own)) goto no;
+        if (rpti_work_init(&p->ring[i].own)) {
+            for (size_t k = 0; k < i; k++) rpti_work_free(&p->ring[k].own);
+            free(p->ring);
+            p->ring = NULL;
+            return 0;
+        }
     }
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv_work, NULL);
-    pthread_cond_init(&p->cv_done, NULL);
-    for (size_t i = 0; i < t; i++) {
-        if (pthread_create(&p->thr[i], NULL, vworker, p) != 0) break;
-        p->n_thr++;
-    }
-    if (p->n_thr) return 1;
-no:
-    vpool_free(p);
-    memset(p, 0, sizeof *p);
+    if (rpti_pool_start(&p->pool, n, (unsigned)t, vworker_run, NULL, NULL, p)) return 1;
+    for (size_t i = 0; i < n; i++) rpti_work_free(&p->ring[i].own);
+    free(p->ring);
+    p->ring = NULL;
     return 0;
 }
 
 /* Phase two of the oldest record in flight, once a worker is done. */
 static int vpool_finish_one(rpt_reader *r, vpool *p, vstate *vs) {
-    recjob *j = &p->ring[p->head % p->n];
-    pthread_mutex_lock(&p->mu);
-    while (j->state != VJ_DONE) pthread_cond_wait(&p->cv_done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
-    p->head++;
+    recjob *j = &p->ring[rpti_pool_oldest(&p->pool, 1)];
+    rpti_pool_retire(&p->pool);
     step st;
     rpt_record rec;
     memset(&st, 0, sizeof st);
     record_phase_b(r, j, j->raw.p, &rec, &st);
-    j->state = 0;
     return account(r, vs, &st, &rec);
 }
 
 static int vpool_finish_all(rpt_reader *r, vpool *p, vstate *vs) {
     int stop = 0;
-    while (p->head < p->tail)
+    while (rpti_pool_busy(&p->pool))
         if (vpool_finish_one(r, p, vs)) stop = 1;
     return stop;
 }
@@ -698,8 +666,8 @@ static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_su
         int rc = rpti_read_chunk_ex(r, s->pos, &c, &eof);
         if (threaded && !eof && rc == RPT_OK && c.type == RPT_T_RECD && !s->gen_index_off) {
             /* hand the record to a worker; keep reading */
-            if (pool.tail - pool.head >= pool.n && vpool_finish_one(r, &pool, &vs)) break;
-            recjob *j = &pool.ring[pool.tail % pool.n];
+            if (rpti_pool_full(&pool.pool) && vpool_finish_one(r, &pool, &vs)) break;
+            recjob *j = &pool.ring[rpti_pool_next(&pool.pool)];
             j->raw.len = 0;
             if (rpti_buf_put(&j->raw, c.raw, c.raw_len)) {
                 rpti_fail(&r->fail, RPT_E_NOMEM, "out of memory");
@@ -707,11 +675,7 @@ static int verify_pass(rpt_reader *r, rpt_verify_cb cb, void *ctx, rpt_verify_su
                 break;
             }
             j->rec.offset = c.offset;
-            pthread_mutex_lock(&pool.mu);
-            j->state = VJ_PENDING;
-            pool.tail++;
-            pthread_cond_signal(&pool.cv_work);
-            pthread_mutex_unlock(&pool.mu);
+            rpti_pool_submit(&pool.pool);
             s->pos += c.raw_len;
             s->in_gen = 1;
             continue;

@@ -7,6 +7,7 @@
 #include "append.h"
 #include "ispill.h"
 #include "place.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +23,8 @@
 
 
 enum { MODE_PATH, MODE_FD, MODE_APPEND };
-enum { JOB_FREE, JOB_PENDING, JOB_TAKEN, JOB_DONE };
 
 typedef struct job {
-    int state;
     int only; /* which dictionaries to try (record.h) */
     rpt_record_info info;
     rpt_meta *meta;
@@ -67,15 +66,9 @@ struct rpt_writer {
     uint32_t gen;
     uint8_t prev_seal[RPT_DIGEST_BYTES];
     uint8_t index_root[RPT_DIGEST_BYTES]; /* of this generation's INDX */
-    /* workers */
-    pthread_t *thr;
-    size_t n_thr;
-    pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
-    int pool_ok, quit;
+    /* workers (pool.c); ring[i] is the pool's slot i, NULL without them */
+    rpti_pool pool;
     job *ring;
-    size_t ring_n;
-    uint64_t head, tail, take; /* next to write, next to fill, next to build */
     rpt_zctx z;
     rpt_buf chunk;
 };
@@ -236,41 +229,40 @@ static void job_clear(job *j) {
     j->meta = NULL;
     j->strings = NULL;
     j->data = NULL;
-    j->state = JOB_FREE;
 }
 
-static void *worker(void *arg) {
-    rpt_writer *w = arg;
-    rpt_zctx z;
-    int zok = rpti_zctx_init(&z, w->level) == RPT_OK;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->quit && w->take == w->tail) pthread_cond_wait(&w->cv_work, &w->mu);
-        if (w->take == w->tail) break;
-        job *j = &w->ring[w->take++ % w->ring_n];
-        j->state = JOB_TAKEN;
-        pthread_mutex_unlock(&w->mu);
-        if (zok)
-            j->rc = rpti_record_build(&j->chunk, &z, &j->info, j->data, j->len, w->dicts, w->n_dicts,
-                                     j->only, w->sk, j->err);
-        else
-            j->rc = rpti_seterr(j->err, RPT_E_NOMEM, "out of memory for a compressor");
-        pthread_mutex_lock(&w->mu);
-        j->state = JOB_DONE;
-        pthread_cond_broadcast(&w->cv_done);
+/* A worker's own compressor. */
+static void *worker_init(void *ctx) {
+    rpt_writer *w = ctx;
+    rpt_zctx *z = malloc(sizeof *z);
+    if (z && rpti_zctx_init(z, w->level) != RPT_OK) {
+        free(z);
+        z = NULL;
     }
-    pthread_mutex_unlock(&w->mu);
-    if (zok) rpti_zctx_end(&z);
-    return NULL;
+    return z;
+}
+
+static void worker_end(void *state) {
+    if (!state) return;
+    rpti_zctx_end(state);
+    free(state);
+}
+
+/* Compresses and signs one record on a worker thread. */
+static void worker_run(void *ctx, size_t slot, void *state) {
+    rpt_writer *w = ctx;
+    job *j = &w->ring[slot];
+    if (state)
+        j->rc = rpti_record_build(&j->chunk, state, &j->info, j->data, j->len, w->dicts, w->n_dicts,
+                                  j->only, w->sk, j->err);
+    else
+        j->rc = rpti_seterr(j->err, RPT_E_NOMEM, "out of memory for a compressor");
 }
 
 /* Writes the oldest job once it is done. */
 static int drain_one(rpt_writer *w) {
-    job *j = &w->ring[w->head % w->ring_n];
-    pthread_mutex_lock(&w->mu);
-    while (j->state != JOB_DONE) pthread_cond_wait(&w->cv_done, &w->mu);
-    pthread_mutex_unlock(&w->mu);
-    w->head++;
+    job *j = &w->ring[rpti_pool_oldest(&w->pool, 1)];
+    rpti_pool_retire(&w->pool);
     int rc;
     if (rpti_failed(&w->fail)) /* nothing more is written: the job is only retired */
         rc = rpti_failed(&w->fail);
@@ -284,7 +276,7 @@ static int drain_one(rpt_writer *w) {
 
 static int drain_all(rpt_writer *w) {
     int rc = RPT_OK;
-    while (w->head < w->tail) {
+    while (rpti_pool_busy(&w->pool)) {
         int r2 = drain_one(w);
         if (!rc) rc = r2;
     }
@@ -292,50 +284,23 @@ static int drain_all(rpt_writer *w) {
 }
 
 static void pool_stop(rpt_writer *w) {
-    if (!w->pool_ok) return;
-    pthread_mutex_lock(&w->mu);
-    w->quit = 1;
-    pthread_cond_broadcast(&w->cv_work);
-    pthread_mutex_unlock(&w->mu);
-    for (size_t i = 0; i < w->n_thr; i++) pthread_join(w->thr[i], NULL);
-    for (uint64_t s = w->head; s < w->tail; s++) {
-        job_clear(&w->ring[s % w->ring_n]);
-    }
-    for (size_t i = 0; i < w->ring_n; i++) rpti_buf_free(&w->ring[i].chunk);
-    w->head = w->tail;
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv_work);
-    pthread_cond_destroy(&w->cv_done);
-    free(w->thr);
+    if (!w->ring) return;
+    uint64_t head = w->pool.head, tail = w->pool.tail;
+    size_t n = w->pool.n_slots;
+    rpti_pool_stop(&w->pool); /* joins the workers */
+    for (uint64_t s = head; s < tail; s++) job_clear(&w->ring[s % n]);
+    for (size_t i = 0; i < n; i++) rpti_buf_free(&w->ring[i].chunk);
     free(w->ring);
-    w->thr = NULL;
     w->ring = NULL;
-    w->pool_ok = 0;
 }
 
 static int pool_start(rpt_writer *w, unsigned threads) {
     if (threads <= 1) return RPT_OK;
-    w->ring_n = 2 * (size_t)threads;
-    w->ring = calloc(w->ring_n, sizeof *w->ring);
-    w->thr = calloc(threads, sizeof *w->thr);
-    if (!w->ring || !w->thr) {
-        free(w->ring);
-        free(w->thr);
+    size_t n = 2 * (size_t)threads;
+    if (!(w->ring = calloc(n, sizeof *w->ring))) return RPT_E_NOMEM;
+    if (rpti_pool_start(&w->pool, n, threads, worker_run, worker_init, worker_end, w) == 0) {
+        free(w->ring); /* no threads to be had: build inline */
         w->ring = NULL;
-        w->thr = NULL;
-        return RPT_E_NOMEM;
-    }
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv_work, NULL);
-    pthread_cond_init(&w->cv_done, NULL);
-    w->pool_ok = 1;
-    for (unsigned i = 0; i < threads; i++) {
-        if (pthread_create(&w->thr[i], NULL, worker, w) != 0) break;
-        w->n_thr++;
-    }
-    if (w->n_thr == 0) {
-        pool_stop(w);
-        return RPT_OK; /* no threads to be had: build inline */
     }
     return RPT_OK;
 }
@@ -413,15 +378,15 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     if ((rc = name_claim(w, info->name))) return rc;
     if ((rc = write_start(w))) return rc;
     char detail[RPT_ERRLEN] = "";
-    if (!w->pool_ok) {
+    if (!w->ring) {
         rc = rpti_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
                               detail);
         return rc ? fail_with(w, rc, detail) : emit(w, &w->chunk, info, len);
     }
     /* the ring is full: write the oldest first */
-    while (w->tail - w->head >= w->ring_n)
+    while (rpti_pool_full(&w->pool))
         if ((rc = drain_one(w))) return rc;
-    job *j = &w->ring[w->tail % w->ring_n];
+    job *j = &w->ring[rpti_pool_next(&w->pool)];
     j->only = only;
     if (job_fill(j, info, data, len)) {
         job_clear(j);
@@ -436,21 +401,10 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
         job_clear(j);
         return fail_with(w, rc, detail);
     }
-    pthread_mutex_lock(&w->mu);
-    j->state = JOB_PENDING;
-    w->tail++;
-    pthread_cond_signal(&w->cv_work);
-    pthread_mutex_unlock(&w->mu);
+    rpti_pool_submit(&w->pool);
     /* write what is ready, without waiting */
-    for (;;) {
-        if (w->head == w->tail) break;
-        job *h = &w->ring[w->head % w->ring_n];
-        pthread_mutex_lock(&w->mu);
-        int ready = h->state == JOB_DONE;
-        pthread_mutex_unlock(&w->mu);
-        if (!ready) break;
+    while (rpti_pool_busy(&w->pool) && rpti_pool_oldest(&w->pool, 0) != SIZE_MAX)
         if ((rc = drain_one(w))) return rc;
-    }
     return RPT_OK;
 }
 
@@ -458,7 +412,7 @@ int rpt_writer_add_dict(rpt_writer *w, const void *dict, size_t len, uint32_t *n
     if (!w) return RPT_E_ARG;
     int rc = usable(w);
     if (rc) return rc;
-    if (w->started || w->tail || w->ib.n)
+    if (w->started || w->pool.tail || w->ib.n)
         return refuse(w, RPT_E_ARG, "dictionaries must come before the first record");
     if (!dict || len == 0 || len > RPT_DICT_MAX)
         return refuse(w, RPT_E_LIMIT, "a dictionary is 1 to %d bytes", RPT_DICT_MAX);
