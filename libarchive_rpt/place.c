@@ -64,16 +64,23 @@ static int open_unnamed(const char *dir, mode_t mode) {
 #endif
 }
 
+/* A new random temporary name for p->path, PATH.rpt-tmp-HEX, into p->tmp
+ * (allocated on first use). Returns 0, or -1 when memory ran out. */
+static int temp_name(rpti_place *p) {
+    size_t cap = strlen(p->path) + sizeof TEMP_INFIX + 13;
+    if (!p->tmp && !(p->tmp = malloc(cap))) return -1;
+    uint8_t rnd[6];
+    char hex[13];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    snprintf(p->tmp, cap, "%s" TEMP_INFIX "%s", p->path, hex);
+    return 0;
+}
+
 /* A fresh PATH.rpt-tmp-HEX, created exclusively. */
 static int open_named(rpti_place *p, mode_t mode, char *err) {
-    size_t cap = strlen(p->path) + sizeof TEMP_INFIX + 16;
-    if (!(p->tmp = malloc(cap))) return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
     for (int attempt = 0; attempt < 16; attempt++) {
-        uint8_t rnd[6];
-        char hex[13];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        snprintf(p->tmp, cap, "%s" TEMP_INFIX "%s", p->path, hex);
+        if (temp_name(p)) return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
         p->fd = open(p->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
         if (p->fd >= 0) return RPT_OK;
         if (errno != EEXIST) break;
@@ -126,16 +133,8 @@ static int move_into_place(rpti_place *p, char *err) {
     if (!p->tmp && !p->overwrite) {
         if (link_unnamed(p, p->path) == 0) return RPT_OK;
     } else if (!p->tmp) { /* a name of its own first, then rename over */
-        rpti_place named = *p;
-        named.tmp = NULL;
-        size_t cap = strlen(p->path) + sizeof TEMP_INFIX + 16;
-        if (!(p->tmp = malloc(cap))) return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
-        uint8_t rnd[6];
-        char hex[13];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        snprintf(p->tmp, cap, "%s" TEMP_INFIX "%s", p->path, hex);
-        if (link_unnamed(&named, p->tmp) != 0) {
+        if (temp_name(p)) return rpti_seterr(err, RPT_E_NOMEM, "out of memory");
+        if (link_unnamed(p, p->tmp) != 0) {
             int e = errno;
             free(p->tmp);
             p->tmp = NULL;
