@@ -205,14 +205,18 @@ static int severity(int status) {
 
 int fe_worse(int a, int b) { return severity(b) > severity(a) ? b : a; }
 
+void fe_note_appending(const char *archive, const rpt_archive_info *in, const char *done) {
+    if (!in->appending) return;
+    fe_warn("note: %s: another process is appending to it; %s as of generation %zu, "
+            "the newest complete one (%llu bytes of the append not read)",
+            archive, done, in->n_generations, (unsigned long long)in->appending_bytes);
+}
+
 int fe_report_tail(const char *archive, rpt_reader *r) {
     rpt_archive_info in;
     int rc = rpt_reader_info(r, &in);
     if (rc != RPT_OK) return fe_exit_status(rc);
-    if (in.appending)
-        fe_warn("note: %s: another process is appending to it; read as of generation %zu, "
-                "the newest complete one (%llu bytes of the append not read)",
-                archive, in.n_generations, (unsigned long long)in.appending_bytes);
+    fe_note_appending(archive, &in, "read");
     if (in.tail_status == RPT_OK) return FE_EXIT_OK;
     if (in.tail_seals)
         fe_warn("%s: %llu bytes after the trailer of generation %zu are not part of the sealed "

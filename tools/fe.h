@@ -49,6 +49,9 @@ int fe_worse(int a, int b);
  * the reader's words for it and returns the exit status it calls for (0
  * for a clean archive). */
 int fe_report_tail(const char *archive, rpt_reader *r);
+/* The note that another process was appending as the archive was opened
+ * (rpt_archive_info.appending); done says what was done to it: "read". */
+void fe_note_appending(const char *archive, const rpt_archive_info *in, const char *done);
 
 /* Passphrases live in sodium_malloc() memory; free with fe_pass_free(). */
 typedef struct fe_pass {

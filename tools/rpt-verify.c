@@ -121,10 +121,7 @@ static int verify_one(vctx *v, const fe_keys *keys, totals *t) {
     if (rc == RPT_E_IO || rc == RPT_E_NOMEM || rc == RPT_E_ARG)
         fe_warn("%s: %s", v->archive, rpt_reader_error(r));
     if (rpt_reader_info(r, &info) == RPT_OK) tail = info.tail_bytes;
-    if (info.appending && !v->json && !v->quiet)
-        fe_warn("note: %s: another process is appending to it; checked as of generation %zu, "
-                "the newest complete one (%llu bytes of the append not read)",
-                v->archive, info.n_generations, (unsigned long long)info.appending_bytes);
+    if (!v->json && !v->quiet) fe_note_appending(v->archive, &info, "checked");
     if (tail > 0) {
         /* A crash during an append leaves bytes after the last seal. */
         if (!v->json)
