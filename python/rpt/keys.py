@@ -104,7 +104,25 @@ class PublicKey:
         return "<rpt.PublicKey %s>" % self.id_hex
 
 
-class SecretKey:
+class _Owned:
+    """A library handle freed by close(): in a with block at its end, and
+    otherwise when the object is collected."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            try:
+                self.close()
+            except Exception:  # at interpreter exit the library may be gone
+                pass
+
+
+class SecretKey(_Owned):
     """A secret key, held in the library's wiped memory.
 
     Free it with close() or a with block; a Writer keeps the key it was
@@ -194,19 +212,6 @@ class SecretKey:
         h, self._h = self._h, None
         if h:
             _ffi.lib().rpt_seckey_free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_h", None):
-            try:
-                self.close()
-            except Exception:  # at interpreter exit the library may be gone
-                pass
 
     def __repr__(self):
         return "<rpt.SecretKey %s>" % (self.public.id_hex if self._h else "closed")

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 
 from . import _ffi
 from .errors import Untrusted, InvalidArgument, make_error, error_class
-from .keys import PublicKey, fsencode, key_id_hex
+from .keys import PublicKey, _Owned, fsencode, key_id_hex
 
 
 def _text(b):
@@ -128,7 +128,7 @@ class ArchiveInfo:
     appending_bytes: int = 0  # what that append had written, not read
 
 
-class Reader:
+class Reader(_Owned):
     """An open archive.
 
     Reader(path) opens a file for random access: len(), lookups by name
@@ -185,19 +185,6 @@ class Reader:
         h, self._h = self._h, None
         if h:
             _ffi.lib().rpt_reader_free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_h", None):
-            try:
-                self.close()
-            except Exception:  # at interpreter exit the library may be gone
-                pass
 
     def _handle(self):
         if not self._h:
