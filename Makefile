@@ -82,7 +82,7 @@ HAVE_LIBARCHIVE = $(shell $(PKG_CONFIG) --exists libarchive && echo 1)
 ARCHIVE_CFLAGS = $(if $(HAVE_LIBARCHIVE),-DRPT_HAVE_LIBARCHIVE $(shell $(PKG_CONFIG) --cflags libarchive))
 ARCHIVE_LIBS = $(if $(HAVE_LIBARCHIVE),$(shell $(PKG_CONFIG) --libs libarchive))
 $(FE_OBJ): RPT_CPPFLAGS += $(ARCHIVE_CFLAGS)
-$(TOOLS) $(B)/tests/test_detect: LIBS += $(ARCHIVE_LIBS)
+$(TOOLS) $(B)/tests/test_detect $(B)/tests/test_inlist: LIBS += $(ARCHIVE_LIBS)
 
 .PHONY: all lib tools pc test test-unit test-cli test-asan test-vectors test-fault \
         test-install test-abi abi-baseline test-python test-licence bench demo install \
@@ -135,8 +135,9 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
-# rpt-pack's content detection (tools/detect.c) tested on its own.
-$(B)/tests/test_detect: tests/unit/test_detect.c tests/unit/testlib.h $(FE_OBJ) $(LIB_OBJ)
+# rpt-pack's content detection (tools/detect.c) and list of inputs
+# (tools/inlist.c) tested on their own.
+$(B)/tests/test_detect $(B)/tests/test_inlist: $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(FE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(COMPILE) -Itests/unit -Itools $(LDFLAGS) -o $@ $< $(FE_OBJ) $(LIB_OBJ) $(LIBS)
 

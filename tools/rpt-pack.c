@@ -5,6 +5,7 @@
 #include "archive_in.h"
 #include "detect.h"
 #include "fe.h"
+#include "inlist.h"
 #include "manifest.h"
 #include "mbox.h"
 
@@ -116,21 +117,6 @@ static const char usage_text[] =
 /* minisign's own comment for every secret key: it says nothing of the key */
 #define MINISIGN_SEC_COMMENT "minisign encrypted secret key"
 
-typedef struct input {
-    char *name;  /* normalised record name */
-    char *path;  /* file to read; NULL: in memory or standard input */
-    char *given; /* where it came from, as the user wrote it, for messages */
-    uint64_t size;
-    int64_t mtime;
-    int dict; /* the dictionary of its section, or -1: try each */
-    const uint8_t *mem; /* in memory: an mbox message or an archive member */
-    int mboxrd;         /* mem is an mbox message with ">From " quoting */
-    uint8_t *owned;     /* what mem points to, when this input owns it */
-    manifest_row *row;  /* metadata from a manifest, or NULL */
-    int have_row_issued;
-    int64_t row_issued;
-} input;
-
 typedef struct dirid {
     dev_t dev;
     ino_t ino;
@@ -160,8 +146,13 @@ typedef struct pack {
     strlist excludes, includes, lists, manifests, mboxes, archives;
     fe_keys sealers; /* -p/-P: whose earlier seals an append builds on */
     /* inputs */
-    input *in;
-    size_t n, cap;
+    inlist in;
+    uint64_t *name_hash; /* one a input, for duplicates; freed once checked */
+    size_t n_hash, hash_cap;
+    uint8_t **owned;     /* archive members' contents, which inputs point to */
+    size_t n_owned;
+    struct dgroup *groups; /* the sections that have dictionaries of their own */
+    size_t n_groups;
     int bad;        /* an input was refused: report them all, then stop */
     size_t skipped; /* --keep-going: inputs left out */
     dirid *stack;
@@ -215,6 +206,16 @@ static char *xstrdup(const char *s) {
     return p;
 }
 
+/* The directory of path: "." for a bare name. */
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return xstrdup(".");
+    if (slash == path) return xstrdup("/");
+    char *dir = strndup(path, (size_t)(slash - path));
+    if (!dir) fe_die(FE_EXIT_USAGE, "out of memory");
+    return dir;
+}
+
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
@@ -247,22 +248,59 @@ static int included(const pack *pk, const char *path) {
 
 /* ---------------------------------------------------------------- inputs */
 
-static input *push_input(pack *pk, char *name, uint64_t size, int64_t mtime) {
-    input *e;
-    if (pk->n == pk->cap) {
-        size_t cap = pk->cap ? pk->cap * 2 : 64;
-        input *v = realloc(pk->in, cap * sizeof *v);
+/* Dies with a message naming the scratch file's place, when known. */
+static void list_failed(const pack *pk) {
+    if (pk->in.where[0])
+        fe_die(FE_EXIT_USAGE, "cannot keep the list of inputs in a scratch file in '%s': %s",
+               pk->in.where, strerror(errno));
+    fe_die(FE_EXIT_USAGE, "cannot keep the list of inputs: %s", strerror(errno));
+}
+
+/* A short hash of a name: duplicates are found among these, and only a
+ * match is compared in full (check_duplicates). */
+static uint64_t name_hash(const char *name) {
+    static const uint8_t key[crypto_shorthash_KEYBYTES]; /* no secret: a collision costs a pass */
+    uint8_t h[crypto_shorthash_BYTES];
+    uint64_t v = 0;
+    crypto_shorthash(h, (const uint8_t *)name, strlen(name), key);
+    for (int i = 0; i < 8; i++) v |= (uint64_t)h[i] << (8 * i);
+    return v;
+}
+
+/* Adds an input to the list (which copies its strings). */
+static void keep_input(pack *pk, const input *e) {
+    if (pk->n_hash == pk->hash_cap) {
+        size_t cap = pk->hash_cap ? pk->hash_cap * 2 : 1024;
+        uint64_t *v = realloc(pk->name_hash, cap * sizeof *v);
         if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
-        pk->in = v;
-        pk->cap = cap;
+        pk->name_hash = v;
+        pk->hash_cap = cap;
     }
-    e = &pk->in[pk->n++];
-    memset(e, 0, sizeof *e);
-    e->name = name;
-    e->size = size;
-    e->mtime = mtime;
-    e->dict = -1;
+    pk->name_hash[pk->n_hash++] = name_hash(e->name);
+    if (inlist_add(&pk->in, e) != 0) list_failed(pk);
+}
+
+/* A fresh input with its name and where it came from. */
+static input input_of(const char *name, const char *given, uint64_t size, int64_t mtime) {
+    input e;
+    memset(&e, 0, sizeof e);
+    e.name = name;
+    e.given = given;
+    e.size = size;
+    e.mtime = mtime;
     return e;
+}
+
+/* Starts a pass over the inputs. */
+static void pass_start(pack *pk) {
+    if (inlist_rewind(&pk->in) != 0) list_failed(pk);
+}
+
+/* The next input of a pass: 1, or 0 at the end. */
+static int pass_next(pack *pk, input *e) {
+    int rc = inlist_next(&pk->in, e);
+    if (rc < 0) list_failed(pk);
+    return rc;
 }
 
 /* A file that can be a record: a name, at most the record limit, and
@@ -289,11 +327,10 @@ static void add_file(pack *pk, const char *rel, const char *fs, const struct sta
         return;
     }
     close(fd);
-    input *e = push_input(pk, name, (uint64_t)st->st_size, (int64_t)st->st_mtime);
-    /* usually the name, the path and what was given are the same text:
-     * kept once, they take a third of the memory (a million files) */
-    e->given = strcmp(rel, name) == 0 ? name : xstrdup(rel);
-    e->path = strcmp(fs, e->given) == 0 ? e->given : xstrdup(fs);
+    input e = input_of(name, rel, (uint64_t)st->st_size, (int64_t)st->st_mtime);
+    e.path = fs;
+    keep_input(pk, &e);
+    free(name);
 }
 
 static int skip_dots(const struct dirent *d) {
@@ -455,14 +492,16 @@ static void add_manifest_row(pack *pk, const char *file, const char *dir, manife
         free(fs);
         return;
     }
-    input *e = push_input(pk, name, (uint64_t)st.st_size, (int64_t)st.st_mtime);
     char given[512];
     snprintf(given, sizeof given, "%s line %zu", file, r->line);
-    e->path = fs;
-    e->given = xstrdup(given);
-    e->row = r;
-    e->have_row_issued = r->issued != NULL;
-    e->row_issued = issued;
+    input e = input_of(name, given, (uint64_t)st.st_size, (int64_t)st.st_mtime);
+    e.path = fs;
+    e.row = r;
+    e.have_row_issued = r->issued != NULL;
+    e.row_issued = issued;
+    keep_input(pk, &e);
+    free(name);
+    free(fs);
 }
 
 static void add_manifest(pack *pk, manifest *m, const char *file) {
@@ -525,10 +564,11 @@ static void add_mbox(pack *pk, const char *file) {
             free(name);
             continue;
         }
-        input *e = push_input(pk, name, msgs[i].len, msgs[i].have_date ? msgs[i].date : (int64_t)st.st_mtime);
-        e->mem = (const uint8_t *)map + msgs[i].off;
-        e->mboxrd = 1;
-        e->given = xstrdup(given);
+        input e = input_of(name, given, msgs[i].len, msgs[i].have_date ? msgs[i].date : (int64_t)st.st_mtime);
+        e.mem = (const uint8_t *)map + msgs[i].off;
+        e.mboxrd = 1;
+        keep_input(pk, &e);
+        free(name);
     }
     free(prefix);
     free(msgs);
@@ -563,11 +603,17 @@ static void add_member(void *arg, archive_member *m) {
     }
     char given[600];
     snprintf(given, sizeof given, "member '%s' of '%s'", m->name, a->file);
-    input *e = push_input(pk, name, m->len, m->have_mtime ? m->mtime : a->fallback_mtime);
-    e->owned = m->data;
-    e->mem = m->data ? m->data : (const uint8_t *)"";
-    m->data = NULL;
-    e->given = xstrdup(given);
+    input e = input_of(name, given, m->len, m->have_mtime ? m->mtime : a->fallback_mtime);
+    e.mem = m->data ? m->data : (const uint8_t *)"";
+    if (m->data) {
+        uint8_t **v = realloc(pk->owned, (pk->n_owned + 1) * sizeof *v);
+        if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
+        pk->owned = v;
+        pk->owned[pk->n_owned++] = m->data;
+        m->data = NULL;
+    }
+    keep_input(pk, &e);
+    free(name);
 }
 
 static void add_archive(pack *pk, const char *file) {
@@ -590,9 +636,10 @@ static void add_stdin(pack *pk) {
     if (rc) fe_die(FE_EXIT_USAGE, "cannot read standard input: %s", strerror(errno));
     memset(&st, 0, sizeof st);
     if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)) st.st_mtime = (time_t)pk->epoch;
-    input *e = push_input(pk, name, pk->stdin_len, (int64_t)st.st_mtime);
-    e->mem = pk->stdin_data;
-    e->given = xstrdup("standard input");
+    input e = input_of(name, "standard input", pk->stdin_len, (int64_t)st.st_mtime);
+    e.mem = pk->stdin_data;
+    keep_input(pk, &e);
+    free(name);
 }
 
 static void gather(pack *pk, int argc, char **argv) {
@@ -606,27 +653,71 @@ static void gather(pack *pk, int argc, char **argv) {
     if (pk->stdin_name) add_stdin(pk);
 }
 
-static int by_name(const void *a, const void *b) {
-    const input *x = *(input *const *)a, *y = *(input *const *)b;
-    return strcmp(x->name, y->name);
+static int by_hash(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* Two inputs stored under one name would make extraction ambiguous. */
+/* An input whose name shares its hash with another's. */
+typedef struct suspect {
+    char *name, *given;
+    size_t order;
+} suspect;
+
+static int by_name(const void *a, const void *b) {
+    const suspect *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The hashes that occur more than once, sorted (the hashes are sorted
+ * in place); NULL when there are none. */
+static uint64_t *repeated_hashes(pack *pk, size_t *n) {
+    uint64_t *rep = NULL;
+    *n = 0;
+    qsort(pk->name_hash, pk->n_hash, sizeof *pk->name_hash, by_hash);
+    for (size_t i = 1; i < pk->n_hash; i++) {
+        if (pk->name_hash[i] != pk->name_hash[i - 1] || (*n && rep[*n - 1] == pk->name_hash[i])) continue;
+        uint64_t *v = realloc(rep, (*n + 1) * sizeof *v);
+        if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
+        rep = v;
+        rep[(*n)++] = pk->name_hash[i];
+    }
+    return rep;
+}
+
+/* Two inputs stored under one name would make extraction ambiguous. The
+ * names are compared by hash, 8 bytes an input, and only the few whose
+ * hashes match are read back and compared in full. */
 static void check_duplicates(pack *pk) {
-    input **order;
-    if (pk->n < 2) return;
-    order = malloc(pk->n * sizeof *order);
-    if (!order) fe_die(FE_EXIT_USAGE, "out of memory");
-    for (size_t i = 0; i < pk->n; i++) order[i] = &pk->in[i];
-    qsort(order, pk->n, sizeof *order, by_name);
-    for (size_t i = 1; i < pk->n; i++) {
-        if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
-            fe_warn("'%s' and '%s' would both be stored as '%s'",
-                    order[i - 1]->given, order[i]->given, order[i]->name);
+    size_t n_rep, n_sus = 0;
+    uint64_t *rep = repeated_hashes(pk, &n_rep);
+    suspect *sus = NULL;
+    free(pk->name_hash);
+    pk->name_hash = NULL;
+    pk->n_hash = pk->hash_cap = 0;
+    if (!rep) return;
+    input e;
+    pass_start(pk);
+    for (size_t order = 0; pass_next(pk, &e); order++) {
+        uint64_t h = name_hash(e.name);
+        if (!bsearch(&h, rep, n_rep, sizeof h, by_hash)) continue;
+        suspect *v = realloc(sus, (n_sus + 1) * sizeof *v);
+        if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
+        sus = v;
+        sus[n_sus++] = (suspect){xstrdup(e.name), xstrdup(e.given), order};
+    }
+    qsort(sus, n_sus, sizeof *sus, by_name);
+    for (size_t i = 1; i < n_sus; i++) {
+        if (strcmp(sus[i - 1].name, sus[i].name) == 0) {
+            fe_warn("'%s' and '%s' would both be stored as '%s'", sus[i - 1].given, sus[i].given,
+                    sus[i].name);
             pk->bad = 1;
         }
     }
-    free(order);
+    for (size_t i = 0; i < n_sus; i++) free(sus[i].name), free(sus[i].given);
+    free(sus);
+    free(rep);
 }
 
 /* ---------------------------------------------------------------- options */
@@ -714,8 +805,8 @@ static int read_input(pack *pk, const input *e, uint8_t **data, size_t *len, cha
  * the number of dictionaries. An archive with fewer than two big
  * sections gets one dictionary trained on everything. */
 typedef struct dgroup {
-    const char *key;
-    size_t keylen;
+    char *key; /* the top-level directory */
+    size_t keylen, seen; /* seen: the order it was first met in */
     uint64_t bytes;
     size_t count;
     int dict;
@@ -732,10 +823,14 @@ static int in_group(const input *e, const dgroup *g) {
 
 /* One training job: an evenly spaced, deterministic sample of the inputs
  * of g (NULL: all), at most budget bytes, trained on a thread of its
- * own so that sections train side by side. */
+ * own so that sections train side by side. The sample's inputs are
+ * copied out of the list first: threads do not share its read position. */
 typedef struct tjob {
     pack *pk;
     const dgroup *g;
+    size_t members, k, picked; /* inputs in g; how many to pick; picked so far */
+    size_t seen;               /* inputs of g met in the pass that picks */
+    input *pick;
     size_t budget;
     uint8_t dict[RPT_DICT_MAX];
     size_t dict_len;
@@ -745,21 +840,15 @@ typedef struct tjob {
 static void *train_job(void *arg) {
     tjob *t = arg;
     pack *pk = t->pk;
-    size_t members = 0, used = 0, taken = 0;
-    for (size_t i = 0; i < pk->n; i++) members += in_group(&pk->in[i], t->g);
-    size_t k = members < DICT_SAMPLE_FILES ? members : DICT_SAMPLE_FILES;
-    size_t *pick = calloc(members ? members : 1, sizeof *pick);
-    const void **samples = calloc(k ? k : 1, sizeof *samples);
-    size_t *sizes = calloc(k ? k : 1, sizeof *sizes);
-    if (!pick || !samples || !sizes) fe_die(FE_EXIT_USAGE, "out of memory");
-    for (size_t i = 0, m = 0; i < pk->n; i++)
-        if (in_group(&pk->in[i], t->g)) pick[m++] = i;
-    for (size_t j = 0; j < k && taken < t->budget; j++) {
-        const input *e = &pk->in[pick[j * members / k]];
+    size_t used = 0, taken = 0;
+    const void **samples = calloc(t->k ? t->k : 1, sizeof *samples);
+    size_t *sizes = calloc(t->k ? t->k : 1, sizeof *sizes);
+    if (!samples || !sizes) fe_die(FE_EXIT_USAGE, "out of memory");
+    for (size_t j = 0; j < t->picked && taken < t->budget; j++) {
         uint8_t *data;
         size_t len;
         char why[1024];
-        if (read_input(pk, e, &data, &len, why, sizeof why) != 0) {
+        if (read_input(pk, &t->pick[j], &data, &len, why, sizeof why) != 0) {
             if (pk->keep_going) continue; /* pack_all skips it and says so */
             fe_warn("%s", why);
             t->rc = FE_EXIT_USAGE;
@@ -774,22 +863,60 @@ static void *train_job(void *arg) {
     for (size_t j = 0; j < used; j++) free((void *)samples[j]);
     free(samples);
     free(sizes);
-    free(pick);
     return NULL;
 }
 
-/* Trains the dictionaries of n jobs in parallel and adds them to the
- * writer in job order (so the output does not depend on timing); sets
- * made[i] to each dictionary's number, or -1. */
+/* Copies what reading an input needs: its path, or where it is in memory. */
+static input copy_for_reading(const input *e) {
+    input c = *e;
+    c.name = xstrdup(e->name);
+    c.given = xstrdup(e->given);
+    c.path = e->path ? xstrdup(e->path) : NULL;
+    return c;
+}
+
+static void free_copy(input *c) {
+    free((char *)c->name);
+    free((char *)c->given);
+    free((char *)c->path);
+}
+
+/* One pass picks every job's sample: of the m members of a job's group,
+ * the (j * m / k)-th for j < k. */
+static void pick_samples(pack *pk, tjob *jobs, size_t nj) {
+    input e;
+    for (size_t j = 0; j < nj; j++) {
+        tjob *t = &jobs[j];
+        t->members = t->g ? t->g->count : pk->in.n;
+        t->k = t->members < DICT_SAMPLE_FILES ? t->members : DICT_SAMPLE_FILES;
+        t->pick = calloc(t->k ? t->k : 1, sizeof *t->pick);
+        if (!t->pick) fe_die(FE_EXIT_USAGE, "out of memory");
+    }
+    pass_start(pk);
+    while (pass_next(pk, &e)) {
+        for (size_t j = 0; j < nj; j++) {
+            tjob *t = &jobs[j];
+            if (!in_group(&e, t->g)) continue;
+            if (t->picked < t->k && t->seen == t->picked * t->members / t->k)
+                t->pick[t->picked++] = copy_for_reading(&e);
+            t->seen++;
+        }
+    }
+}
+
+/* Trains the dictionaries of n jobs, two side by side, and adds them to
+ * the writer in job order (so the output does not depend on timing); sets
+ * made[i] to each dictionary's number, or -1. Two at a time, not all
+ * four: each takes some 12 MB while it trains, and at a million records
+ * that is what keeps rpt-pack within 64 MiB. */
 static int train_all(rpt_writer *w, tjob *jobs, size_t n, int *made) {
-    pthread_t th[DICT_GROUPS_MAX];
-    int started[DICT_GROUPS_MAX] = {0};
     int rc = 0;
-    for (size_t i = 1; i < n; i++) started[i] = pthread_create(&th[i], NULL, train_job, &jobs[i]) == 0;
-    train_job(&jobs[0]);
-    for (size_t i = 1; i < n; i++) {
-        if (started[i]) pthread_join(th[i], NULL);
-        else train_job(&jobs[i]);
+    for (size_t i = 0; i < n; i += 2) {
+        pthread_t th;
+        int started = i + 1 < n && pthread_create(&th, NULL, train_job, &jobs[i + 1]) == 0;
+        train_job(&jobs[i]);
+        if (started) pthread_join(th, NULL);
+        else if (i + 1 < n) train_job(&jobs[i + 1]);
     }
     for (size_t i = 0; i < n; i++) {
         tjob *t = &jobs[i];
@@ -813,31 +940,53 @@ static int train_all(rpt_writer *w, tjob *jobs, size_t n, int *made) {
 static int cmp_group(const void *a, const void *b) {
     const dgroup *x = a, *y = b;
     if (x->bytes != y->bytes) return x->bytes > y->bytes ? -1 : 1;
-    return x->key < y->key ? -1 : x->key > y->key; /* first seen first */
+    return x->seen < y->seen ? -1 : x->seen > y->seen; /* first seen first */
 }
 
-static int train_dict(pack *pk, rpt_writer *w) {
-    uint64_t total = 0;
-    dgroup groups[DICT_GROUPS_SEEN];
-    size_t ng = 0, nq = 0;
-    int rc;
-    for (size_t i = 0; i < pk->n; i++) total += pk->in[i].size;
-    if (pk->n < DICT_MIN_RECORDS || total < DICT_MIN_BYTES) return 0;
-    for (size_t i = 0; i < pk->n; i++) {
-        const input *e = &pk->in[i];
-        size_t kl = section_len(e->name), g;
+/* The sections (top-level directories) by size, up to DICT_GROUPS_SEEN
+ * of them, into pk->groups. */
+static void count_groups(pack *pk) {
+    input e;
+    dgroup *groups = calloc(DICT_GROUPS_SEEN, sizeof *groups);
+    size_t ng = 0;
+    if (!groups) fe_die(FE_EXIT_USAGE, "out of memory");
+    pass_start(pk);
+    while (pass_next(pk, &e)) {
+        size_t kl = section_len(e.name), g;
         if (kl == 0) continue;
         for (g = 0; g < ng; g++)
-            if (groups[g].keylen == kl && memcmp(groups[g].key, e->name, kl) == 0) break;
+            if (groups[g].keylen == kl && memcmp(groups[g].key, e.name, kl) == 0) break;
         if (g == ng) {
             if (ng == DICT_GROUPS_SEEN) continue;
-            groups[ng++] = (dgroup){e->name, kl, 0, 0, -1};
+            char *key = strndup(e.name, kl);
+            if (!key) fe_die(FE_EXIT_USAGE, "out of memory");
+            groups[ng] = (dgroup){key, kl, ng, 0, 0, -1};
+            ng++;
         }
-        groups[g].bytes += e->size;
+        groups[g].bytes += e.size;
         groups[g].count++;
     }
     qsort(groups, ng, sizeof *groups, cmp_group);
-    while (nq < ng && nq < DICT_GROUPS_MAX && groups[nq].bytes >= DICT_GROUP_MIN_BYTES &&
+    pk->groups = groups;
+    pk->n_groups = ng;
+}
+
+/* The dictionary an input uses: its section's, else the largest
+ * section's; -1 (try each) when the sections share one. */
+static int dict_of(const pack *pk, const input *e) {
+    if (pk->n_groups == 0) return -1;
+    for (size_t g = 0; g < pk->n_groups; g++)
+        if (pk->groups[g].dict >= 0 && in_group(e, &pk->groups[g])) return pk->groups[g].dict;
+    return pk->groups[0].dict;
+}
+
+static int train_dict(pack *pk, rpt_writer *w) {
+    size_t nq = 0;
+    int rc;
+    if (pk->in.n < DICT_MIN_RECORDS || pk->in.bytes < DICT_MIN_BYTES) return 0;
+    count_groups(pk);
+    dgroup *groups = pk->groups;
+    while (nq < pk->n_groups && nq < DICT_GROUPS_MAX && groups[nq].bytes >= DICT_GROUP_MIN_BYTES &&
            groups[nq].count >= DICT_MIN_RECORDS)
         nq++;
     size_t nj = nq < 2 ? 1 : nq;
@@ -849,16 +998,20 @@ static int train_dict(pack *pk, rpt_writer *w) {
         jobs[j].g = nq < 2 ? NULL : &groups[j];
         jobs[j].budget = DICT_SAMPLE_BYTES;
     }
+    pick_samples(pk, jobs, nj);
     rc = train_all(w, jobs, nj, made);
-    free(jobs);
-    if (rc || nq < 2) return rc;
-    for (size_t g = 0; g < nq; g++) groups[g].dict = made[g];
-    for (size_t i = 0; i < pk->n; i++) {
-        pk->in[i].dict = groups[0].dict; /* the largest, for the rest */
-        for (size_t g = 0; g < nq; g++)
-            if (groups[g].dict >= 0 && in_group(&pk->in[i], &groups[g])) pk->in[i].dict = groups[g].dict;
+    for (size_t j = 0; j < nj; j++) {
+        for (size_t i = 0; i < jobs[j].picked; i++) free_copy(&jobs[j].pick[i]);
+        free(jobs[j].pick);
     }
-    return 0;
+    free(jobs);
+    /* with one dictionary for all, each record tries it; else the
+     * sections beyond the first nq use the largest's */
+    size_t keep = rc || nq < 2 ? 0 : nq;
+    for (size_t g = keep; g < pk->n_groups; g++) free(groups[g].key);
+    pk->n_groups = keep;
+    for (size_t g = 0; g < keep; g++) groups[g].dict = made[g];
+    return rc;
 }
 
 static int add_dict_file(const char *path, rpt_writer *w) {
@@ -939,7 +1092,7 @@ static int64_t issued_of(const pack *pk, const input *e) {
 /* With SOURCE_DATE_EPOCH the archive id must not be random, or two
  * builds of the same inputs differ; it is derived from the key, the time
  * and the inputs' names, sizes and issued times. */
-static void derive_archive_id(const pack *pk, const rpt_seckey *sk, int64_t epoch,
+static void derive_archive_id(pack *pk, const rpt_seckey *sk, int64_t epoch,
                               uint8_t id[RPT_ARCHIVE_ID_BYTES]) {
     static const char key[] = "rpt-pack archive id v1";
     crypto_generichash_state st;
@@ -950,12 +1103,13 @@ static void derive_archive_id(const pack *pk, const rpt_seckey *sk, int64_t epoc
     crypto_generichash_update(&st, pub.pk, sizeof pub.pk);
     le64(b, (uint64_t)epoch);
     crypto_generichash_update(&st, b, 8);
-    for (size_t i = 0; i < pk->n; i++) {
-        const input *e = &pk->in[i];
-        crypto_generichash_update(&st, (const uint8_t *)e->name, strlen(e->name) + 1);
-        le64(b, e->size);
+    input e;
+    pass_start(pk);
+    while (pass_next(pk, &e)) {
+        crypto_generichash_update(&st, (const uint8_t *)e.name, strlen(e.name) + 1);
+        le64(b, e.size);
         crypto_generichash_update(&st, b, 8);
-        le64(b, (uint64_t)issued_of(pk, e));
+        le64(b, (uint64_t)issued_of(pk, &e));
         crypto_generichash_update(&st, b, 8);
     }
     crypto_generichash_final(&st, id, RPT_ARCHIVE_ID_BYTES);
@@ -1044,11 +1198,13 @@ static void check_append_names(pack *pk) {
         rpt_reader_free(r);
         exit(fe_exit_status(rc));
     }
-    for (size_t i = 0; i < pk->n; i++) {
+    input e;
+    pass_start(pk);
+    while (pass_next(pk, &e)) {
         uint64_t at;
-        int frc = rpt_reader_find(r, pk->in[i].name, &at);
+        int frc = rpt_reader_find(r, e.name, &at);
         if (frc == RPT_OK) {
-            fe_warn("'%s' is already in '%s' as record %llu", pk->in[i].name, pk->out_path,
+            fe_warn("'%s' is already in '%s' as record %llu", e.name, pk->out_path,
                     (unsigned long long)at);
             pk->bad = 1;
         } else if (frc != RPT_E_NOTFOUND) {
@@ -1065,8 +1221,9 @@ static int add_record(pack *pk, rpt_writer *w, const input *e, const uint8_t *da
     rpt_record_info info;
     described x;
     int rc;
+    int dict = dict_of(pk, e);
     describe(pk, e, data, len, &info, &x);
-    if (e->dict >= 0) rc = rpt_writer_add_using(w, &info, data, len, (uint32_t)e->dict);
+    if (dict >= 0) rc = rpt_writer_add_using(w, &info, data, len, (uint32_t)dict);
     else if (no_dict) rc = rpt_writer_add_using(w, &info, data, len, RPT_DICT_NONE);
     else rc = rpt_writer_add(w, &info, data, len);
     detect_free(&x.d);
@@ -1075,7 +1232,7 @@ static int add_record(pack *pk, rpt_writer *w, const input *e, const uint8_t *da
 
 static int pack_all(pack *pk, rpt_writer *w, size_t *packed, uint64_t *in_bytes) {
     fe_progress pg;
-    uint64_t total = 0, done = 0;
+    uint64_t done = 0;
     int rc;
     /* none means none: not the dictionaries an appended archive has either */
     int no_dict = pk->dict_opt && strcmp(pk->dict_opt, "none") == 0;
@@ -1085,10 +1242,11 @@ static int pack_all(pack *pk, rpt_writer *w, size_t *packed, uint64_t *in_bytes)
     else rc = 0;
     if (rc) return rc;
 
-    for (size_t i = 0; i < pk->n; i++) total += pk->in[i].size;
-    fe_progress_start(&pg, pk->quiet, pk->n, total);
-    for (size_t i = 0; i < pk->n; i++) {
-        const input *e = &pk->in[i];
+    fe_progress_start(&pg, pk->quiet, pk->in.n, pk->in.bytes);
+    input one;
+    const input *e = &one;
+    pass_start(pk);
+    for (size_t i = 0; pass_next(pk, &one); i++) {
         uint8_t *data;
         size_t len;
         char why[1024];
@@ -1297,14 +1455,12 @@ static void check_options(pack *pk, int operands, int *to_stdout) {
 }
 
 static void free_pack(pack *pk) {
-    for (size_t i = 0; i < pk->n; i++) {
-        input *e = &pk->in[i];
-        if (e->path != e->name && e->path != e->given) free(e->path);
-        if (e->given != e->name) free(e->given);
-        free(e->name);
-        free(pk->in[i].owned);
-    }
-    free(pk->in);
+    inlist_free(&pk->in);
+    free(pk->name_hash);
+    for (size_t i = 0; i < pk->n_owned; i++) free(pk->owned[i]);
+    free(pk->owned);
+    for (size_t g = 0; g < pk->n_groups; g++) free(pk->groups[g].key);
+    free(pk->groups);
     for (size_t i = 0; i < pk->n_meta; i++) free((char *)pk->meta[i].key);
     free(pk->meta);
     free(pk->stack);
@@ -1369,11 +1525,15 @@ int main(int argc, char **argv) {
     check_options(&pk, argc - optind, &to_stdout);
     if (fe_now(&pk.epoch, &from_env) != 0) fe_usage_error("SOURCE_DATE_EPOCH is not a number of seconds");
 
+    /* the list of inputs spills next to the archive, where there must be
+     * room for it anyway */
+    char *near = to_stdout ? NULL : dir_of(pk.out_path);
+    inlist_init(&pk.in, near, INLIST_MEMORY);
     gather(&pk, argc - optind, argv + optind);
     check_duplicates(&pk);
     if (pk.append && !pk.bad) check_append_names(&pk);
     if (pk.bad) fe_die(FE_EXIT_USAGE, "nothing was written");
-    if (pk.n == 0)
+    if (pk.in.n == 0)
         fe_die(FE_EXIT_USAGE, "nothing to pack: %s", pk.skipped ? "every input was skipped" : "no regular files found");
 
     sk = load_key(&pk);
@@ -1406,5 +1566,6 @@ int main(int argc, char **argv) {
     rpt_writer_free(w);
     rpt_seckey_free(sk);
     free_pack(&pk);
+    free(near);
     return rc;
 }

@@ -293,3 +293,27 @@ names() { "$LIST" "$1" | awk '{print $3}'; }
     [ "$status" -eq 2 ]
     [[ "$output" == *"nowhere"* ]]
 }
+
+@test "pack keeps a long list of inputs in a scratch file: every input packed, duplicates still found" {
+    # 20,000 inputs are more than the 1 MiB rpt-pack keeps in memory, so the
+    # list spills to an unnamed file beside the archive (tests/unit/test_inlist.c
+    # checks where); a duplicate far down the list must still be caught
+    mkdir -p many/d out
+    (cd many/d && seq -f 'bulletin-%05g.txt' 1 20000 | xargs touch)
+    echo one > many/d/bulletin-20000.txt
+    seq -f 'many/d/bulletin-%05g.txt' 1 20000 > list.txt
+    run "$PACK" -q -s k.sec -o out/a.rpt -T list.txt many/d/bulletin-19999.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'many/d/bulletin-19999.txt' and 'many/d/bulletin-19999.txt' would both be stored as 'many/d/bulletin-19999.txt'"* ]]
+    [ ! -e out/a.rpt ]
+    [ -z "$(ls -A out)" ]
+    run "$PACK" -q -s k.sec -o out/a.rpt -T list.txt
+    [ "$status" -eq 0 ]
+    [ "$(ls -A out)" = a.rpt ]
+    run "$LIST" out/a.rpt
+    [ "${#lines[@]}" -eq 20000 ]
+    [[ "${lines[0]}" == *"many/d/bulletin-00001.txt"* ]]
+    [[ "${lines[19999]}" == *"many/d/bulletin-20000.txt"* ]]
+    run "$EXTRACT" -p k.pub -O out/a.rpt many/d/bulletin-20000.txt
+    [ "$output" = one ]
+}
