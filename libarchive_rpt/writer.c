@@ -39,6 +39,7 @@ typedef struct job {
 struct rpt_writer {
     rpti_failure fail; /* the first failure; every later call returns its code */
     int mode, fd, started, closed;
+    int closing; /* rpt_writer_close() began: no more records */
     rpti_place place; /* MODE_PATH: the temporary and the final name */
     const rpt_seckey *sk;
     int level;
@@ -120,7 +121,7 @@ static int refuse(rpt_writer *w, int code, const char *fmt, ...) {
  * answers with its first failure, a closed one accepts nothing more. */
 static int usable(rpt_writer *w) {
     if (rpti_failed(&w->fail)) return rpti_failed(&w->fail);
-    if (w->closed) return refuse(w, RPT_E_ARG, "the writer is closed");
+    if (w->closed || w->closing) return refuse(w, RPT_E_ARG, "the writer is closed");
     return RPT_OK;
 }
 
@@ -506,6 +507,11 @@ int rpt_writer_close(rpt_writer *w) {
     int rc = drain_all(w);
     pool_stop(w);
     if (rc) return rc;
+    /* no record comes after this, so the names (16 bytes each, 24 MB at
+     * a million) are dropped before the index, which needs 16 bytes an
+     * entry of its own, is written */
+    w->closing = 1;
+    rpti_names_free(&w->names);
     if ((rc = write_start(w))) return rc;
     uint64_t index_off = 0;
     if ((rc = write_index(w, &index_off))) return rc;
