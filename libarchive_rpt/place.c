@@ -2,7 +2,8 @@
 /* place.c -- a new file (an archive, a key) is written where no one can
  * mistake it for the real one and moved into place only when complete:
  * an unnamed O_TMPFILE where the file system has one, else a temporary
- * named PATH.rpt-tmp-HEX. Used by the writer and by key saving alike. */
+ * named PATH.rpt-tmp-HEX. Used by the writer and by key saving alike.
+ * Also where scratch files go: next to the archive, or in TMPDIR. */
 #include "place.h"
 
 #include <errno.h>
@@ -64,15 +65,20 @@ static int open_unnamed(const char *dir, mode_t mode) {
 #endif
 }
 
+/* Twelve random hex digits, for names no one else picks. */
+static void random_hex(char hex[13]) {
+    uint8_t rnd[6];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, 13, rnd, sizeof rnd);
+}
+
 /* A new random temporary name for p->path, PATH.rpt-tmp-HEX, into p->tmp
  * (allocated on first use). Returns 0, or -1 when memory ran out. */
 static int temp_name(rpti_place *p) {
     size_t cap = strlen(p->path) + sizeof TEMP_INFIX + 13;
     if (!p->tmp && !(p->tmp = malloc(cap))) return -1;
-    uint8_t rnd[6];
     char hex[13];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    random_hex(hex);
     snprintf(p->tmp, cap, "%s" TEMP_INFIX "%s", p->path, hex);
     return 0;
 }
@@ -183,3 +189,69 @@ void rpti_place_discard(rpti_place *p) {
 }
 
 const char *rpti_place_temp(const rpti_place *p) { return p->tmp; }
+
+/* ----- scratch files ----- */
+#define SCRATCH_NAME ".rpt-scratch-"
+
+int rpti_scratch_unnamed = 1;
+
+/* secure_getenv: a set-user-ID program using the library does not put
+ * its scratch files where its caller says. */
+static const char *temp_dir(void) {
+    const char *t = secure_getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+/* DIR/.rpt-scratch-HEX, created exclusively and unlinked at once: only a
+ * kill between the two can leave it behind. */
+static int scratch_named(const char *dir) {
+    size_t cap = strlen(dir) + sizeof SCRATCH_NAME + 14;
+    char *name = malloc(cap);
+    if (!name) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+        char hex[13];
+        random_hex(hex);
+        snprintf(name, cap, "%s/" SCRATCH_NAME "%s", dir, hex);
+        fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd >= 0 && unlink(name) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = -1;
+    }
+    int e = errno;
+    free(name);
+    errno = e;
+    return fd;
+}
+
+static int scratch_in(const char *dir) {
+#ifdef O_TMPFILE
+    if (rpti_scratch_unnamed) {
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        /* an old kernel takes O_TMPFILE for O_DIRECTORY (EISDIR); some
+         * file systems have no unnamed files (EOPNOTSUPP) */
+        if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
+    }
+#endif
+    return scratch_named(dir);
+}
+
+int rpti_scratch_open(const char *near, char *dir) {
+    char *d = near ? dir_of(near) : NULL;
+    if (d) {
+        snprintf(dir, RPT_ERRLEN, "%s", d);
+        int fd = scratch_in(d);
+        free(d);
+        if (fd >= 0) return fd;
+    }
+    const char *t = temp_dir();
+    snprintf(dir, RPT_ERRLEN, "%s", t);
+    return scratch_in(t);
+}
