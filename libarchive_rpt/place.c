@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,29 +206,25 @@ static const char *temp_dir(void) {
 /* DIR/.rpt-scratch-HEX, created exclusively and unlinked at once: only a
  * kill between the two can leave it behind. */
 static int scratch_named(const char *dir) {
-    size_t cap = strlen(dir) + sizeof SCRATCH_NAME + 14;
-    char *name = malloc(cap);
-    if (!name) {
-        errno = ENOMEM;
-        return -1;
-    }
+    char name[PATH_MAX];
     int fd = -1;
     for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
         char hex[13];
         random_hex(hex);
-        snprintf(name, cap, "%s/" SCRATCH_NAME "%s", dir, hex);
+        if ((size_t)snprintf(name, sizeof name, "%s/" SCRATCH_NAME "%s", dir, hex) >= sizeof name) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
         fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0 && errno != EEXIST) break;
+        if (fd < 0 && errno != EEXIST) return -1;
     }
     if (fd >= 0 && unlink(name) != 0) {
         int e = errno;
         close(fd);
+        (void)unlink(name); /* once more, as any failed step cleans up */
         errno = e;
-        fd = -1;
+        return -1;
     }
-    int e = errno;
-    free(name);
-    errno = e;
     return fd;
 }
 

@@ -248,7 +248,7 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
                         : rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
     if (rc == RPT_E_IO && c->spilled) {
         /* the archive was read whole; what failed is the copy */
-        fail(st, rc, "the index's scratch file in '%s': %s", r->spill_dir, perr);
+        fail(st, rc, "reading the index back from its scratch file in '%s': %s", r->spill_dir, perr);
         goto out;
     }
     if (rc) {
