@@ -161,7 +161,7 @@ test-unit: $(UNITS) $(B)/tests/fault_run
 # calls reach the shim through the linker's --wrap; test-unit runs it too,
 # so it also runs under ASan and UBSan.
 FAULT_WRAP := $(foreach f,malloc calloc realloc strdup free sodium_malloc sodium_free \
-        write read pread fsync ftruncate rename link linkat unlink open mkstemp close flock lseek \
+        write pwrite read pread fsync ftruncate rename link linkat unlink open mkstemp close flock lseek \
         fchmod pthread_create,-Wl,--wrap=$(f))
 
 $(B)/tests/fault_run: tests/fault/fault.c tests/fault/shim.c tests/fault/shim.h \

@@ -336,7 +336,9 @@ RPT_EXPORT int rpt_writer_open_path(rpt_writer **out, const char *path,
 
 /* Opens a writer on a descriptor the caller owns (a pipe, a socket, a
  * file). It writes in one pass, never seeks, and does not close fd.
- * Returns as rpt_writer_open_path(). */
+ * Past 64 KiB, its index entries wait in an unnamed scratch file in
+ * $TMPDIR (or /tmp when unset); a path or append writer makes that file
+ * in the archive's directory. Returns as rpt_writer_open_path(). */
 RPT_EXPORT int rpt_writer_open_fd(rpt_writer **out, int fd,
                                   const rpt_seckey *sk,
                                   const rpt_writer_options *opt) RPT_WARN_UNUSED;

@@ -4,6 +4,7 @@
  * coverage, a seal, trust, the set of names). The random-access reader
  * (reader.c) and the sequential pass (scan.c) both call these, so the
  * two can never disagree about what is valid or how it fails. */
+#include "place.h"
 #include "reader.h"
 
 #include <errno.h>
@@ -17,18 +18,19 @@
 uint32_t rpti_indx_spill_min = 4u << 20;
 
 /* A large INDX body goes through a buffer into the spill file, with its
- * CRC computed on the way: at a million records it is some 100 MB. */
+ * CRC computed on the way: at a million records it is some 100 MB. A
+ * reader only reads, so that file is made in TMPDIR, never next to an
+ * archive that may be on read-only media or in someone else's directory. */
 static int read_spilled(rpt_reader *r, uint64_t off, const uint8_t h[8], rpt_chunk *c,
                         const char *ts) {
     uint8_t buf[65536];
-    int fd;
-    if (!r->spill && !(r->spill = tmpfile()))
-        return rpti_seterr(r->err, RPT_E_IO, "cannot make a temporary file for the index: %s",
-                           strerror(errno));
-    fd = fileno(r->spill);
+    if (r->spill < 0 && (r->spill = rpti_scratch_open(NULL, r->spill_dir)) < 0)
+        return rpti_seterr(r->err, RPT_E_IO, "cannot make a scratch file for the index in '%s': %s",
+                           r->spill_dir, strerror(errno));
+    int fd = r->spill;
     if (ftruncate(fd, 0) != 0)
-        return rpti_seterr(r->err, RPT_E_IO, "cannot empty the index's temporary file: %s",
-                           strerror(errno));
+        return rpti_seterr(r->err, RPT_E_IO, "cannot empty the index's scratch file in '%s': %s",
+                           r->spill_dir, strerror(errno));
     uLong crc = crc32(0L, h, 4);
     uint64_t at = off + 8, end = off + 8 + c->len;
     while (at < end) {
@@ -43,8 +45,9 @@ static int read_spilled(rpt_reader *r, uint64_t off, const uint8_t h[8], rpt_chu
             ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(at + done));
             if (w < 0 && errno == EINTR) continue;
             if (w <= 0)
-                return rpti_seterr(r->err, RPT_E_IO, "cannot write the index to a temporary file: %s",
-                                   w < 0 ? strerror(errno) : "no space");
+                return rpti_seterr(r->err, RPT_E_IO,
+                                   "cannot write the index to its scratch file in '%s': %s",
+                                   r->spill_dir, strerror(w < 0 ? errno : ENOSPC));
             done += (size_t)w;
         }
         at += n;

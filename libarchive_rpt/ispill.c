@@ -1,23 +1,54 @@
 /* SPDX-License-Identifier: ISC */
-/* ispill.c -- a generation's index entries wait in an unlinked temporary
+/* ispill.c -- a generation's index entries wait in an unnamed scratch
  * file, encoded as the INDX will hold them, and are streamed into it. */
 #include "ispill.h"
+#include "place.h"
 
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
-static int io_fail(rpti_ispill *sp) {
-    if (!sp->err) sp->err = errno ? errno : EIO;
+size_t rpti_ispill_hold = 64u << 10;
+
+static int io_fail(rpti_ispill *sp, const char *doing) {
+    if (!sp->err) {
+        sp->err = errno ? errno : EIO;
+        sp->doing = doing;
+    }
     return RPT_E_IO;
+}
+
+int rpti_ispill_init(rpti_ispill *sp, const char *near) {
+    memset(sp, 0, sizeof *sp);
+    sp->fd = -1;
+    if (near && !(sp->near = strdup(near))) return RPT_E_NOMEM;
+    return RPT_OK;
+}
+
+/* The held entries to the end of the file, made on first use. */
+static int flush_held(rpti_ispill *sp) {
+    if (sp->fd < 0 && (sp->fd = rpti_scratch_open(sp->near, sp->dir)) < 0)
+        return io_fail(sp, "make a scratch file for the index");
+    for (size_t done = 0; done < sp->held.len;) {
+        ssize_t k = write(sp->fd, sp->held.p + done, sp->held.len - done);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k == 0) errno = ENOSPC;
+            return io_fail(sp, "write the index to its scratch file");
+        }
+        done += (size_t)k;
+    }
+    sp->in_file += sp->held.len;
+    sp->held.len = 0;
+    return RPT_OK;
 }
 
 int rpti_ispill_add(rpti_ispill *sp, const uint8_t *name, size_t name_len, uint64_t offset,
                     uint64_t stored, uint64_t size, int64_t issued, const uint8_t *digest) {
     if (sp->err) return RPT_E_IO;
-    if (!sp->f && !(sp->f = tmpfile())) return io_fail(sp);
     if (sp->n == sp->cap) {
         size_t nc = sp->cap ? sp->cap * 2 : 1024;
         uint32_t *h = realloc(sp->hash, nc * sizeof *h);
@@ -28,25 +59,34 @@ int rpti_ispill_add(rpti_ispill *sp, const uint8_t *name, size_t name_len, uint6
         sp->len = l;
         sp->cap = nc;
     }
-    sp->one.len = 0;
-    if (rpti_index_entry_put(&sp->one, name, name_len, offset, stored, size, issued, digest))
+    size_t was = sp->held.len;
+    if (rpti_index_entry_put(&sp->held, name, name_len, offset, stored, size, issued, digest)) {
+        sp->held.len = was;
         return RPT_E_NOMEM;
+    }
+    size_t len = sp->held.len - was;
     /* a name is at most RPT_NAME_MAX bytes, so an entry fits 16 bits */
-    if (sp->one.len > UINT16_MAX) return RPT_E_LIMIT;
-    if (fwrite(sp->one.p, 1, sp->one.len, sp->f) != sp->one.len) return io_fail(sp);
+    if (len > UINT16_MAX) {
+        sp->held.len = was;
+        return RPT_E_LIMIT;
+    }
     sp->hash[sp->n] = rpti_name_hash(name, name_len);
-    sp->len[sp->n] = (uint16_t)sp->one.len;
-    sp->bytes += sp->one.len;
+    sp->len[sp->n] = (uint16_t)len;
+    sp->bytes += len;
     sp->n++;
-    return RPT_OK;
+    /* the entry is counted either way: a failed write is sticky */
+    return sp->held.len > rpti_ispill_hold ? flush_held(sp) : RPT_OK;
 }
 
 void rpti_ispill_free(rpti_ispill *sp) {
-    if (sp->f) fclose(sp->f);
+    if (sp->fd >= 0) close(sp->fd);
+    free(sp->near);
     free(sp->hash);
     free(sp->len);
+    rpti_buf_free(&sp->held);
     rpti_buf_free(&sp->one);
     memset(sp, 0, sizeof *sp);
+    sp->fd = -1;
 }
 
 /* ----- the two sinks: block digests, then the file with its CRC ----- */
@@ -104,7 +144,7 @@ typedef struct area {
     uint8_t *marks;      /* 4 bytes every RPT_INDEX_MARK_EVERY entries */
     uint64_t n_marks;
     uint64_t entries_len;
-    uint8_t *io;         /* a buffer for the temporary file */
+    uint8_t *io;         /* a buffer for the scratch file */
 } area;
 
 #define IO_BYTES RPT_INDEX_BLOCK
@@ -139,6 +179,7 @@ static int old_entries(area *a, int fill, rpti_sink put, void *ctx, uint64_t *k,
     return RPT_OK;
 }
 
+/* The file's entries, then those still held. */
 static int new_entries(area *a, int fill, rpti_sink put, void *ctx, uint64_t k, uint64_t at) {
     rpti_ispill *sp = a->sp;
     for (uint64_t i = 0; fill && i < sp->n; i++) {
@@ -146,21 +187,19 @@ static int new_entries(area *a, int fill, rpti_sink put, void *ctx, uint64_t k, 
         if (rc) return rc;
         at += sp->len[i];
     }
-    if (!sp->f) return RPT_OK;
-    if (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_SET) != 0) return io_fail(sp);
-    for (uint64_t left = sp->bytes; left > 0;) {
-        size_t want = left < IO_BYTES ? (size_t)left : IO_BYTES;
-        size_t got = fread(a->io, 1, want, sp->f);
-        if (got != want) {
-            if (!ferror(sp->f)) errno = EIO; /* the file is shorter than written */
-            return io_fail(sp);
+    for (uint64_t off = 0; off < sp->in_file;) {
+        size_t want = sp->in_file - off < IO_BYTES ? (size_t)(sp->in_file - off) : IO_BYTES;
+        ssize_t got = pread(sp->fd, a->io, want, (off_t)off);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            if (got == 0) errno = EIO; /* the file is shorter than written */
+            return io_fail(sp, "read the index back from its scratch file");
         }
-        int rc = put(ctx, a->io, got);
+        int rc = put(ctx, a->io, (size_t)got);
         if (rc) return rc;
-        left -= got;
+        off += (uint64_t)got;
     }
-    /* later entries, if any, are added at the end */
-    return fseek(sp->f, 0, SEEK_END) == 0 ? RPT_OK : io_fail(sp);
+    return sp->held.len ? put(ctx, sp->held.p, sp->held.len) : RPT_OK;
 }
 
 /* The data area into put; fill computes the lookup table and marks on

@@ -2,11 +2,13 @@
 /* place.c -- a new file (an archive, a key) is written where no one can
  * mistake it for the real one and moved into place only when complete:
  * an unnamed O_TMPFILE where the file system has one, else a temporary
- * named PATH.rpt-tmp-HEX. Used by the writer and by key saving alike. */
+ * named PATH.rpt-tmp-HEX. Used by the writer and by key saving alike.
+ * Also where scratch files go: next to the archive, or in TMPDIR. */
 #include "place.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,15 +66,20 @@ static int open_unnamed(const char *dir, mode_t mode) {
 #endif
 }
 
+/* Twelve random hex digits, for names no one else picks. */
+static void random_hex(char hex[13]) {
+    uint8_t rnd[6];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, 13, rnd, sizeof rnd);
+}
+
 /* A new random temporary name for p->path, PATH.rpt-tmp-HEX, into p->tmp
  * (allocated on first use). Returns 0, or -1 when memory ran out. */
 static int temp_name(rpti_place *p) {
     size_t cap = strlen(p->path) + sizeof TEMP_INFIX + 13;
     if (!p->tmp && !(p->tmp = malloc(cap))) return -1;
-    uint8_t rnd[6];
     char hex[13];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    random_hex(hex);
     snprintf(p->tmp, cap, "%s" TEMP_INFIX "%s", p->path, hex);
     return 0;
 }
@@ -183,3 +190,65 @@ void rpti_place_discard(rpti_place *p) {
 }
 
 const char *rpti_place_temp(const rpti_place *p) { return p->tmp; }
+
+/* ----- scratch files ----- */
+#define SCRATCH_NAME ".rpt-scratch-"
+
+int rpti_scratch_unnamed = 1;
+
+/* secure_getenv: a set-user-ID program using the library does not put
+ * its scratch files where its caller says. */
+static const char *temp_dir(void) {
+    const char *t = secure_getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+/* DIR/.rpt-scratch-HEX, created exclusively and unlinked at once: only a
+ * kill between the two can leave it behind. */
+static int scratch_named(const char *dir) {
+    char name[PATH_MAX];
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+        char hex[13];
+        random_hex(hex);
+        if ((size_t)snprintf(name, sizeof name, "%s/" SCRATCH_NAME "%s", dir, hex) >= sizeof name) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0 && errno != EEXIST) return -1;
+    }
+    if (fd >= 0 && unlink(name) != 0) {
+        int e = errno;
+        close(fd);
+        (void)unlink(name); /* once more, as any failed step cleans up */
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int scratch_in(const char *dir) {
+#ifdef O_TMPFILE
+    if (rpti_scratch_unnamed) {
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        /* an old kernel takes O_TMPFILE for O_DIRECTORY (EISDIR); some
+         * file systems have no unnamed files (EOPNOTSUPP) */
+        if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
+    }
+#endif
+    return scratch_named(dir);
+}
+
+int rpti_scratch_open(const char *near, char *dir) {
+    char *d = near ? dir_of(near) : NULL;
+    if (d) {
+        snprintf(dir, RPT_ERRLEN, "%s", d);
+        int fd = scratch_in(d);
+        free(d);
+        if (fd >= 0) return fd;
+    }
+    const char *t = temp_dir();
+    snprintf(dir, RPT_ERRLEN, "%s", t);
+    return scratch_in(t);
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* place.h -- writing a new file under a temporary and moving it into
- * place when complete (place.c). */
+ * place when complete, and scratch files for what does not fit in
+ * memory (place.c). */
 #ifndef RPT_PLACE_H
 #define RPT_PLACE_H
 
@@ -32,5 +33,19 @@ void rpti_place_discard(rpti_place *p);
 /* The temporary's name while it has one, for a signal handler to remove;
  * NULL for an unnamed temporary, which vanishes on its own. */
 const char *rpti_place_temp(const rpti_place *p);
+
+/* Makes an unnamed scratch file (0600, close-on-exec, gone once closed)
+ * for data spilled out of memory. With near, a path, it is made in
+ * near's directory, whose file system has room for the archive there and
+ * is seldom RAM; failing that, or without near, in $TMPDIR, or /tmp when
+ * TMPDIR is unset or empty. A TMPDIR that cannot be used is an error,
+ * not a reason to fall back to /tmp: it was set because /tmp would not
+ * do. Returns the descriptor, or -1 with errno set; dir (RPT_ERRLEN
+ * bytes) names the directory used or, on failure, the last one tried. */
+int rpti_scratch_open(const char *near, char *dir);
+
+/* 0 makes scratch files take the way of a file system without
+ * O_TMPFILE, a name removed at once (a variable for the tests). */
+extern int rpti_scratch_unnamed;
 
 #endif

@@ -39,6 +39,7 @@ rpt_reader *rpti_reader_new(void) {
     rpt_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->fd = -1;
+    r->spill = -1;
     if (rpti_work_init(&r->w)) {
         free(r);
         return NULL;
@@ -621,7 +622,7 @@ void rpt_reader_free(rpt_reader *r) {
     rpti_names_free(&r->names);
     rpti_work_free(&r->w);
     rpti_buf_free(&r->cbuf);
-    if (r->spill) fclose(r->spill);
+    if (r->spill >= 0) close(r->spill);
     rpti_scan_free(&r->scan);
     free(r);
 }

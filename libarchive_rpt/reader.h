@@ -147,7 +147,8 @@ struct rpt_reader {
     /* scratch */
     rpt_work w;
     rpt_buf cbuf;          /* the current chunk */
-    FILE *spill;           /* a large INDX chunk, at its own offset (sparse) */
+    int spill;             /* a large INDX chunk, at its own offset (sparse), or -1 */
+    char spill_dir[RPT_ERRLEN]; /* where that scratch file is */
     rpt_scan scan;
 };
 

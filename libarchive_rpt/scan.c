@@ -244,8 +244,13 @@ static void do_index(rpt_reader *r, const rpt_chunk *c, step *st) {
     s->gen_index_off = c->offset;
     rpt_segment seg;
     char perr[RPT_ERRLEN];
-    int rc = c->spilled ? rpti_segment_check_fd(&seg, fileno(r->spill), c->offset, c->len, perr)
+    int rc = c->spilled ? rpti_segment_check_fd(&seg, r->spill, c->offset, c->len, perr)
                         : rpti_segment_check(&seg, c->body, c->len, c->offset, perr);
+    if (rc == RPT_E_IO && c->spilled) {
+        /* the archive was read whole; what failed is the copy */
+        fail(st, rc, "reading the index back from its scratch file in '%s': %s", r->spill_dir, perr);
+        goto out;
+    }
     if (rc) {
         s->index_damaged = 1; /* said here; the seal's D is not checked again */
         fail(st, rc, "%s", perr);

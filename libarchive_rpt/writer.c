@@ -207,6 +207,12 @@ static int write_start(rpt_writer *w) {
 }
 
 /* ----- records ----- */
+/* Says which directory, so that TMPDIR can be pointed elsewhere. */
+static int scratch_failed(rpt_writer *w) {
+    return rpti_fail(&w->fail, RPT_E_IO, "cannot %s in '%s': %s", w->ib.doing, w->ib.dir,
+                     strerror(w->ib.err));
+}
+
 static int add_record(rpt_writer *w, const rpt_record_info *info, const void *data, size_t len,
                       int only);
 static int emit(rpt_writer *w, const rpt_buf *chunk, const rpt_record_info *info, size_t len) {
@@ -217,9 +223,7 @@ static int emit(rpt_writer *w, const rpt_buf *chunk, const rpt_record_info *info
     if (rc) return rc;
     rc = rpti_ispill_add(&w->ib, (const uint8_t *)info->name, strlen(info->name), off, chunk->len,
                          len, info->issued, dg);
-    if (rc == RPT_E_IO)
-        return rpti_fail(&w->fail, rc, "cannot write the index to a temporary file: %s",
-                         strerror(w->ib.err));
+    if (rc == RPT_E_IO) return scratch_failed(w);
     return rc ? rpti_fail(&w->fail, rc, "cannot keep the index entry: %s", rpt_strerror(rc)) : RPT_OK;
 }
 
@@ -485,9 +489,7 @@ static int write_index(rpt_writer *w, uint64_t *index_off) {
     free(olds);
     if (!rc || rpti_failed(&w->fail)) return rc; /* out_write said why */
     if (rc == RPT_E_LIMIT) return rpti_fail(&w->fail, rc, "the index is too large");
-    if (rc == RPT_E_IO && w->ib.err)
-        return rpti_fail(&w->fail, rc, "cannot read the index back from its temporary file: %s",
-                         strerror(w->ib.err));
+    if (rc == RPT_E_IO && w->ib.err) return scratch_failed(w);
     if (rc == RPT_E_NOMEM) return nomem(w);
     return rpti_fail(&w->fail, rc, "cannot merge the older index segments: %s",
                      rpt_reader_error(w->old));
@@ -569,7 +571,9 @@ static void options_take(rpt_writer_options *dst, const rpt_writer_options *src)
     dst->size = sizeof *dst;
 }
 
-static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rpt_writer_options *given) {
+/* near: the archive's path, if it has one; scratch files go next to it. */
+static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rpt_writer_options *given,
+                      const char *near) {
     rpt_writer_options taken;
     const rpt_writer_options *opt = &taken;
     options_take(&taken, given);
@@ -577,6 +581,8 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
     if (!w) return RPT_E_NOMEM;
     w->fd = -1;
     w->place.fd = -1;
+    if (rpti_ispill_init(&w->ib, near && *near ? near : NULL))
+        return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     w->mode = mode;
     w->gen = 1;
     w->level = opt->level < 0 ? 6 : opt->level > 9 ? 9 : opt->level;
@@ -611,7 +617,7 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
 int rpt_writer_open_path(rpt_writer **out, const char *path, int overwrite, const rpt_seckey *sk,
                          const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
-    int rc = writer_new(out, MODE_PATH, sk, opt);
+    int rc = writer_new(out, MODE_PATH, sk, opt, path);
     rpt_writer *w = *out;
     if (rc) return rc;
     if (!path || !*path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");
@@ -629,7 +635,7 @@ const char *rpt_writer_temp_path(const rpt_writer *w) {
 
 int rpt_writer_open_fd(rpt_writer **out, int fd, const rpt_seckey *sk, const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
-    int rc = writer_new(out, MODE_FD, sk, opt);
+    int rc = writer_new(out, MODE_FD, sk, opt, NULL);
     if (rc) return rc;
     if (fd < 0) return rpti_fail(&(*out)->fail, RPT_E_ARG, "bad descriptor");
     (*out)->fd = fd;
@@ -692,7 +698,7 @@ static int trust_sealers(rpt_writer *w, const rpt_writer_options *given) {
 int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey *sk,
                            const rpt_writer_options *opt) {
     if (!out) return RPT_E_ARG;
-    int rc = writer_new(out, MODE_APPEND, sk, opt);
+    int rc = writer_new(out, MODE_APPEND, sk, opt, path);
     rpt_writer *w = *out;
     if (rc) return rc;
     if (!path) return rpti_fail(&w->fail, RPT_E_ARG, "no path given");

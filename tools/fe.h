@@ -147,6 +147,12 @@ fe_temp *fe_temp_add(int dirfd, const char *name);
 void fe_temp_forget(fe_temp *t);
 void fe_signals_hold(int hold);
 
+/* An unnamed scratch file (0600) in $TMPDIR, or /tmp when TMPDIR is unset
+ * or empty; never /tmp in place of a TMPDIR that cannot be used, since
+ * TMPDIR was set because /tmp would not do. A failure ends the program
+ * with exit 2, naming the directory. */
+FILE *fe_scratch(void);
+
 /* A progress line on stderr, shown only when stderr is a terminal, not
  * quiet, and the job has run past one second. */
 typedef struct fe_progress {

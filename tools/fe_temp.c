@@ -3,10 +3,13 @@
  * interrupted: SIGINT, SIGTERM and SIGHUP remove every one registered
  * here, then the signal takes its default course (the exit status says
  * which signal). SIGKILL and a power loss cannot be caught; that is why
- * the library prefers unnamed O_TMPFILE temporaries. */
+ * the library prefers unnamed O_TMPFILE temporaries, and so do the
+ * tools' scratch files (fe_scratch). */
 #include "fe.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +87,40 @@ void fe_signals_hold(int hold) {
     static sigset_t old;
     if (hold) block(&old);
     else sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The way of a file system without O_TMPFILE: a name removed at once. */
+static int scratch_named(const char *dir) {
+    char name[PATH_MAX];
+    if ((size_t)snprintf(name, sizeof name, "%s/.rpt-scratch-XXXXXX", dir) >= sizeof name) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = mkostemp(name, O_CLOEXEC);
+    if (fd >= 0 && unlink(name) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+FILE *fe_scratch(void) {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+#endif
+        fd = scratch_named(dir);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        fe_die(FE_EXIT_USAGE, "cannot make a scratch file in '%s': %s (TMPDIR chooses where)",
+               fe_safe(dir), strerror(e));
+    }
+    return f;
 }

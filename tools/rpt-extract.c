@@ -388,8 +388,7 @@ static int hold(xctx *x, const rpt_record *rec) {
     held h;
     memset(&h, 0, sizeof h);
     if (x->to_stdout || x->tar_path) {
-        if (!x->held_out && !(x->held_out = tmpfile()))
-            fe_die(FE_EXIT_USAGE, "cannot make a temporary file: %s", strerror(errno));
+        if (!x->held_out) x->held_out = fe_scratch();
         if (write_all(fileno(x->held_out), rec->data, rec->data_len) != 0)
             fe_die(FE_EXIT_USAGE, "cannot write a temporary file: %s", strerror(errno));
         h.off = x->held_bytes;

@@ -7,6 +7,9 @@
  * (not empty, not quoting itself), no block or descriptor left behind,
  * and the archive that existed before byte for byte as it was. */
 #include "helpers.h"
+#include "ispill.h"
+#include "place.h"
+#include "reader.h"
 #include "shim.h"
 
 #include <dirent.h>
@@ -21,6 +24,18 @@ typedef struct run {
     crypto_generichash_state h; /* what the operation saw, for readers */
 } run;
 
+/* What an operation does with scratch files (place.c), which a small
+ * archive needs none of unless told to. */
+enum {
+    SPILL_ENTRIES = 1, /* the writer's index entries go to one at once */
+    SPILL_INDX = 2,    /* a verifier copies every INDX into one */
+    SPILL_NAMED = 4,   /* as where the file system has no O_TMPFILE */
+};
+
+/* How far the faults reached into scratch files: runs that failed
+ * making, writing and reading one back. */
+enum { AT_MAKE, AT_WRITE, AT_READ, AT_STAGES };
+
 typedef struct op {
     const char *name;
     unsigned threads;        /* writer threads; 1 keeps the counts fixed */
@@ -28,10 +43,12 @@ typedef struct op {
     int (*body)(run *r);     /* armed */
     const char *(*after)(int ok); /* unarmed: a complaint about the files */
     uint8_t ref[32];         /* digest of an unfaulted run */
+    unsigned spill;          /* SPILL_* */
+    long scratch_failed[AT_STAGES];
 } op;
 
 static struct {
-    char dir[64];
+    char dir[64], tmpdir[96]; /* tmpdir is TMPDIR, inside dir */
     char key_sec[256], key_pub[256], kg_dir[256], kg_sec[256], kg_pub[256];
     char ref1[256], ref2[256], target[256], damaged[256];
     rpt_seckey *sk;
@@ -78,24 +95,36 @@ static int same_file(const char *path, const uint8_t *want, size_t want_len) {
 
 static int copy_file(const char *to, const uint8_t *p, size_t n) { return spit(to, p, n); }
 
-/* Temporary files a failed writer left in dir (removed, so that the
- * next run starts clean). */
-static const char *leftovers(const char *dir) {
+/* Files a failed operation left in dir besides those the test put
+ * there (keep, NULL-terminated): temporaries, scratch files. They are
+ * removed, so that the next run starts clean. */
+static const char *strays(const char *dir, const char *const *keep) {
     static char found[300];
     DIR *d = opendir(dir);
-    if (!d) return "cannot list the directory";
+    if (!d) return "cannot list a directory";
     struct dirent *e;
     const char *bad = NULL;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".tmp")) {
-            snprintf(found, sizeof found, "left a temporary file '%s'", e->d_name);
-            bad = found;
-            char path[600];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
+    while ((e = readdir(d))) {
+        int kept = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+        for (size_t i = 0; keep[i] && !kept; i++) kept = strcmp(e->d_name, keep[i]) == 0;
+        if (kept) continue;
+        snprintf(found, sizeof found, "left '%s' behind", e->d_name);
+        bad = found;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
     closedir(d);
     return disk_dead() ? NULL : bad;
+}
+
+/* In the test's directory and in TMPDIR; kg/ is the key save's. */
+static const char *leftovers(void) {
+    static const char *const ours[] = {"key.sec",  "key.pub",    "kg",          "tmp", "ref1.rpt",
+                                       "ref2.rpt", "target.rpt", "damaged.rpt", NULL};
+    static const char *const none[] = {NULL};
+    const char *here = strays(g.dir, ours), *in_tmp = strays(g.tmpdir, none);
+    return here ? here : in_tmp;
 }
 
 static int open_fds(void) {
@@ -169,7 +198,7 @@ static int body_pack(run *r) { return pack_into(r, 0); }
 static const char *after_pack(int ok) {
     if (!same_file(g.target, ok ? g.r1 : g.older, ok ? g.r1_len : g.older_len))
         return ok ? "the archive differs from an unfaulted pack" : "the replaced file was changed";
-    return leftovers(g.dir);
+    return NULL;
 }
 
 static void prepare_pack_fd(void) {
@@ -424,20 +453,39 @@ static int body_train(run *r) {
 }
 
 static op ops[] = {
-    {"pack", 1, prepare_pack, body_pack, after_pack, {0}},
-    {"pack (2 threads)", 2, prepare_pack, body_pack, after_pack, {0}},
-    {"pack to a stream", 1, prepare_pack_fd, body_pack_fd, after_pack_fd, {0}},
-    {"append", 1, prepare_append, body_append, after_append, {0}},
-    {"append (2 threads)", 2, prepare_append, body_append, after_append, {0}},
-    {"verify", 1, prepare_nothing, body_verify, after_nothing, {0}},
-    {"verify a stream", 1, prepare_seq, body_verify_seq, after_seq, {0}},
-    {"list", 1, prepare_nothing, body_list, after_nothing, {0}},
-    {"extract", 1, prepare_nothing, body_extract, after_nothing, {0}},
-    {"extract a stream", 1, prepare_seq, body_extract_seq, after_seq, {0}},
-    {"salvage", 1, prepare_nothing, body_salvage, after_nothing, {0}},
-    {"dictionary training", 1, prepare_nothing, body_train, after_nothing, {0}},
-    {"key save", 1, prepare_keygen, body_keygen, after_keygen, {0}},
+    {"pack", 1, prepare_pack, body_pack, after_pack, {0}, 0, {0}},
+    {"pack (2 threads)", 2, prepare_pack, body_pack, after_pack, {0}, 0, {0}},
+    {"pack to a stream", 1, prepare_pack_fd, body_pack_fd, after_pack_fd, {0}, 0, {0}},
+    {"append", 1, prepare_append, body_append, after_append, {0}, 0, {0}},
+    {"append (2 threads)", 2, prepare_append, body_append, after_append, {0}, 0, {0}},
+    {"verify", 1, prepare_nothing, body_verify, after_nothing, {0}, 0, {0}},
+    {"verify a stream", 1, prepare_seq, body_verify_seq, after_seq, {0}, 0, {0}},
+    {"list", 1, prepare_nothing, body_list, after_nothing, {0}, 0, {0}},
+    {"extract", 1, prepare_nothing, body_extract, after_nothing, {0}, 0, {0}},
+    {"extract a stream", 1, prepare_seq, body_extract_seq, after_seq, {0}, 0, {0}},
+    {"salvage", 1, prepare_nothing, body_salvage, after_nothing, {0}, 0, {0}},
+    {"dictionary training", 1, prepare_nothing, body_train, after_nothing, {0}, 0, {0}},
+    {"key save", 1, prepare_keygen, body_keygen, after_keygen, {0}, 0, {0}},
+    /* the same with scratch files, made, written and read back; a small
+     * archive needs none, a large one does */
+    {"pack, entries in a scratch file", 1, prepare_pack, body_pack, after_pack, {0}, SPILL_ENTRIES, {0}},
+    {"pack to a stream, entries in a named scratch file", 1, prepare_pack_fd, body_pack_fd,
+     after_pack_fd, {0}, SPILL_ENTRIES | SPILL_NAMED, {0}},
+    {"append, entries and INDX in scratch files", 1, prepare_append, body_append, after_append, {0},
+     SPILL_ENTRIES | SPILL_INDX, {0}},
+    {"verify, INDX in a scratch file", 1, prepare_nothing, body_verify, after_nothing, {0}, SPILL_INDX, {0}},
+    {"verify a stream, INDX in a named scratch file", 1, prepare_seq, body_verify_seq, after_seq, {0},
+     SPILL_INDX | SPILL_NAMED, {0}},
 };
+
+static size_t default_hold;
+static uint32_t default_spill_min;
+
+static void set_spill(unsigned spill) {
+    rpti_ispill_hold = spill & SPILL_ENTRIES ? 0 : default_hold;
+    rpti_indx_spill_min = spill & SPILL_INDX ? 0 : default_spill_min;
+    rpti_scratch_unnamed = !(spill & SPILL_NAMED);
+}
 
 /* ----- judging one run ----- */
 /* "a: b: b" or "failed: failed": a message that quotes itself lost the
@@ -475,6 +523,21 @@ static const char *judge(fault_kind kind, const char *where, const run *r,
     return NULL;
 }
 
+/* A failure of a scratch file names the directory it is in, so that
+ * TMPDIR can be pointed elsewhere, and says what was being done. */
+static const char *scratch_words(op *o, const run *r) {
+    if (r->rc == RPT_OK || !strstr(r->msg, "scratch file")) return NULL;
+    char here[128], tmp[128];
+    snprintf(here, sizeof here, "'%s'", g.dir);
+    snprintf(tmp, sizeof tmp, "'%s'", g.tmpdir);
+    if (!strstr(r->msg, here) && !strstr(r->msg, tmp)) return "a scratch file's failure does not name its directory";
+    if (strstr(r->msg, "make a scratch file")) o->scratch_failed[AT_MAKE]++;
+    else if (strstr(r->msg, "read") && strstr(r->msg, "back")) o->scratch_failed[AT_READ]++;
+    else if (strstr(r->msg, "write") || strstr(r->msg, "empty")) o->scratch_failed[AT_WRITE]++;
+    else return "a scratch file's failure does not say what failed";
+    return NULL;
+}
+
 static long failures;
 
 /* Runs o once with the fault armed at n; returns 1 if it was injected. */
@@ -486,6 +549,7 @@ static int one_run(op *o, fault_kind kind, long n, int reference) {
     memset(&r, 0, sizeof r);
     crypto_generichash_init(&r.h, NULL, 0, 32);
     g.threads = o->threads;
+    set_spill(o->spill);
     shim_arm(kind, n);
     int rc = o->body(&r);
     const char *where;
@@ -497,8 +561,10 @@ static int one_run(op *o, fault_kind kind, long n, int reference) {
     g.fired_at = fired ? where : "";
     g.kind = kind;
     const char *bad = judge(kind, g.fired_at, &r, digest, o->ref);
-    const char *files = o->after(rc == RPT_OK);
+    const char *files = o->after(rc == RPT_OK), *stray = leftovers();
+    if (!bad) bad = scratch_words(o, &r);
     if (!bad) bad = files;
+    if (!bad) bad = stray;
     if (!bad && shim_live_blocks() != blocks) bad = "leaked memory";
     if (!bad && open_fds() != fds) bad = "leaked a descriptor";
     if (!bad && !fired && rc != RPT_OK) bad = "failed with no fault injected";
@@ -519,6 +585,8 @@ static void path_in(char *out, const char *name) { snprintf(out, 256, "%s/%s", g
 static void setup(void) {
     snprintf(g.dir, sizeof g.dir, "/tmp/rpt-fault-XXXXXX");
     if (!mkdtemp(g.dir)) abort();
+    snprintf(g.tmpdir, sizeof g.tmpdir, "%s/tmp", g.dir);
+    if (mkdir(g.tmpdir, 0700) != 0 || setenv("TMPDIR", g.tmpdir, 1) != 0) abort();
     path_in(g.key_sec, "key.sec");
     path_in(g.key_pub, "key.pub");
     path_in(g.kg_dir, "kg");
@@ -577,16 +645,29 @@ static void references(void) {
 /* Which faults an operation meets: readers write nothing. */
 static int meets(const op *o, fault_kind k) {
     int writes = o->body == body_pack || o->body == body_pack_fd || o->body == body_append ||
-                 o->body == body_keygen;
+                 o->body == body_keygen || (o->spill & SPILL_INDX);
     if (o->threads > 1) return k == FAULT_ALLOC || k == FAULT_EIO; /* the pool's own paths */
     if (k == FAULT_EIO_ALL) return 1;
     if (k == FAULT_ENOSPC || k == FAULT_SHORT_FULL || k == FAULT_SHORT) return writes;
     return 1;
 }
 
+/* Every stage of an operation's scratch files was made to fail, and
+ * said so. */
+static void scratch_reached(const op *o) {
+    static const char *const stage[AT_STAGES] = {"making", "writing", "reading back"};
+    for (int k = 0; o->spill && k < AT_STAGES; k++)
+        if (!o->scratch_failed[k]) {
+            failures++;
+            fprintf(stderr, "FAIL %s: no fault reached the %s of a scratch file\n", o->name, stage[k]);
+        }
+}
+
 int main(int argc, char **argv) {
     g.verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
     if (rpt_init() != RPT_OK) return 1;
+    default_hold = rpti_ispill_hold;
+    default_spill_min = rpti_indx_spill_min;
     setup();
     references();
     time_t start = time(NULL);
@@ -602,6 +683,7 @@ int main(int argc, char **argv) {
         }
         points += op_points;
         if (g.verbose) printf("%s: %ld fault points\n", ops[i].name, op_points);
+        scratch_reached(&ops[i]);
     }
     printf("fault injection: %ld fault points covered (", points);
     for (int k = FAULT_ALLOC; k < FAULT_KINDS; k++)

@@ -25,6 +25,7 @@ void __real_sodium_free(void *p);
 ssize_t __real_write(int fd, const void *p, size_t n);
 ssize_t __real_read(int fd, void *p, size_t n);
 ssize_t __real_pread(int fd, void *p, size_t n, off_t off);
+ssize_t __real_pwrite(int fd, const void *p, size_t n, off_t off);
 int __real_fsync(int fd);
 int __real_ftruncate(int fd, off_t len);
 int __real_rename(const char *a, const char *b);
@@ -51,6 +52,7 @@ void __wrap_sodium_free(void *p);
 ssize_t __wrap_write(int fd, const void *p, size_t n);
 ssize_t __wrap_read(int fd, void *p, size_t n);
 ssize_t __wrap_pread(int fd, void *p, size_t n, off_t off);
+ssize_t __wrap_pwrite(int fd, const void *p, size_t n, off_t off);
 int __wrap_fsync(int fd);
 int __wrap_ftruncate(int fd, off_t len);
 int __wrap_rename(const char *a, const char *b);
@@ -167,16 +169,37 @@ void __wrap_sodium_free(void *p) {
 }
 
 /* ----- I/O ----- */
-ssize_t __wrap_write(int fd, const void *p, size_t n) {
-    if (atomic_load(&disk_full)) return fail_io(ENOSPC);
-    int what = IO | SPACE | (n >= 2 ? WRITE : 0);
-    if (!hit("write", what)) return __real_write(fd, p, n);
+/* What a write of n bytes does under the armed fault. */
+enum { W_WHOLE, W_FAIL, W_HALF };
+static int write_fault(const char *name, size_t n) {
+    if (atomic_load(&disk_full)) {
+        errno = ENOSPC;
+        return W_FAIL;
+    }
+    if (!hit(name, IO | SPACE | (n >= 2 ? WRITE : 0))) return W_WHOLE;
     fault_kind k = (fault_kind)atomic_load(&armed_kind);
     if (k == FAULT_SHORT || k == FAULT_SHORT_FULL) {
         if (k == FAULT_SHORT_FULL) atomic_store(&disk_full, 1);
-        return __real_write(fd, p, n / 2);
+        return W_HALF;
     }
-    return fail_io(io_errno());
+    errno = io_errno();
+    return W_FAIL;
+}
+
+ssize_t __wrap_write(int fd, const void *p, size_t n) {
+    switch (write_fault("write", n)) {
+    case W_FAIL: return -1;
+    case W_HALF: return __real_write(fd, p, n / 2);
+    default: return __real_write(fd, p, n);
+    }
+}
+
+ssize_t __wrap_pwrite(int fd, const void *p, size_t n, off_t off) {
+    switch (write_fault("pwrite", n)) {
+    case W_FAIL: return -1;
+    case W_HALF: return __real_pwrite(fd, p, n / 2, off);
+    default: return __real_pwrite(fd, p, n, off);
+    }
 }
 
 ssize_t __wrap_read(int fd, void *p, size_t n) {
@@ -219,7 +242,8 @@ int __wrap_open(const char *path, int flags, ...) {
         mode = (mode_t)va_arg(ap, unsigned);
         va_end(ap);
     }
-    int what = IO | ((flags & O_CREAT) ? SPACE : 0);
+    /* O_TMPFILE makes an inode too, and can find the disk full */
+    int what = IO | ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? SPACE : 0);
     return hit("open", what) ? fail_io(io_errno()) : __real_open(path, flags, mode);
 }
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* test_ispill.c -- the writer streams each INDX from entries it spilled
- * to a temporary file; every INDX it writes, merged segments included,
+ * to a scratch file; every INDX it writes, merged segments included,
  * must be byte for byte what the in-memory encoder makes of the same
  * entries (the encoder the golden vectors are built with). */
 #include "helpers.h"
 #include "internal.h"
+#include "ispill.h"
 #include "reader.h"
 
 static int append_n(const char *path, rpt_seckey *sk, unsigned from, unsigned n) {
@@ -76,10 +77,8 @@ static int check_every_index(const char *path, uint64_t *last_n) {
     return found;
 }
 
-int main(void) {
-    CHECK_EQ_INT(rpt_init(), RPT_OK);
-    rpt_seckey *sk = test_key(1);
-    const char *a = tpath("a.rpt");
+/* Appends of every size to a fresh archive, each INDX checked. */
+static void appends(rpt_seckey *sk, const char *a) {
     uint64_t last = 0;
     CHECK_EQ_INT(build_archive(a, sk, 200, 2), RPT_OK);
     CHECK_EQ_INT(check_every_index(a, &last), 1);
@@ -103,6 +102,22 @@ int main(void) {
     CHECK_EQ_INT(rpt_reader_verify(r, NULL, NULL, &sum), RPT_OK);
     CHECK_EQ_INT(sum.ok, 512);
     rpt_reader_free(r);
+}
+
+int main(void) {
+    CHECK_EQ_INT(rpt_init(), RPT_OK);
+    rpt_seckey *sk = test_key(1);
+    /* entries all held in memory, as in a small archive; then most in
+     * the scratch file and the last few held; then each written at once */
+    size_t hold = rpti_ispill_hold;
+    static const size_t holds[] = {64u << 10, 1000, 0};
+    for (size_t i = 0; i < sizeof holds / sizeof *holds; i++) {
+        rpti_ispill_hold = holds[i];
+        char name[32];
+        snprintf(name, sizeof name, "a%zu.rpt", i);
+        appends(sk, tpath(name));
+    }
+    rpti_ispill_hold = hold;
     rpt_seckey_free(sk);
     t_cleanup();
     return t_done("test_ispill");
