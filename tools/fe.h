@@ -153,6 +153,12 @@ void fe_signals_hold(int hold);
  * with exit 2, naming the directory. */
 FILE *fe_scratch(void);
 
+/* The same, tried first in the directory near (where an archive is being
+ * written: its file system must hold the archive anyway, and /tmp is
+ * often memory), or NULL. Returns the file, or NULL with errno set; where
+ * gets the directory used or last tried, for messages. */
+FILE *fe_scratch_near(const char *near, char *where, size_t cap);
+
 /* A progress line on stderr, shown only when stderr is a terminal, not
  * quiet, and the job has run past one second. */
 typedef struct fe_progress {

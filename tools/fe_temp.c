@@ -106,21 +106,38 @@ static int scratch_named(const char *dir) {
     return fd;
 }
 
-FILE *fe_scratch(void) {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    int fd = -1;
+/* An unnamed file in dir: O_TMPFILE, else a name removed at once. */
+static int scratch_in(const char *dir) {
 #ifdef O_TMPFILE
-    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
 #endif
-        fd = scratch_named(dir);
-    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
-    if (!f) {
-        int e = errno;
-        if (fd >= 0) close(fd);
-        fe_die(FE_EXIT_USAGE, "cannot make a scratch file in '%s': %s (TMPDIR chooses where)",
-               fe_safe(dir), strerror(e));
+    return scratch_named(dir);
+}
+
+FILE *fe_scratch_near(const char *near, char *where, size_t cap) {
+    const char *tmp = getenv("TMPDIR");
+    const char *dir = near;
+    int fd = near ? scratch_in(near) : -1;
+    if (fd < 0) {
+        dir = tmp && *tmp ? tmp : "/tmp";
+        fd = scratch_in(dir);
     }
+    if (where && cap) snprintf(where, cap, "%s", dir);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (!f && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+FILE *fe_scratch(void) {
+    char where[PATH_MAX];
+    FILE *f = fe_scratch_near(NULL, where, sizeof where);
+    if (!f)
+        fe_die(FE_EXIT_USAGE, "cannot make a scratch file in '%s': %s (TMPDIR chooses where)",
+               fe_safe(where), strerror(errno));
     return f;
 }

@@ -5,11 +5,11 @@
  * memory this process keeps) followed by its three strings. */
 #include "inlist.h"
 
+#include "fe.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct stored {
     uint64_t size;
@@ -28,47 +28,12 @@ void inlist_init(inlist *l, const char *near, size_t memory) {
     l->memory = memory;
 }
 
-/* An unnamed file in dir: O_TMPFILE, else a random name removed at once. */
-static int scratch_in(const char *dir) {
-    int fd;
-#ifdef O_TMPFILE
-    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
-#endif
-    size_t n = strlen(dir);
-    char *tmpl = malloc(n + sizeof "/rpt-inputs-XXXXXX");
-    if (!tmpl) return -1;
-    memcpy(tmpl, dir, n);
-    memcpy(tmpl + n, "/rpt-inputs-XXXXXX", sizeof "/rpt-inputs-XXXXXX");
-    fd = mkostemp(tmpl, O_CLOEXEC);
-    if (fd >= 0) unlink(tmpl);
-    free(tmpl);
-    return fd;
-}
-
 /* The scratch file goes near the archive (that file system must hold
- * the archive anyway, and /tmp is often memory), else in $TMPDIR or
- * /tmp. errno is the first place's when none will do. */
+ * the archive anyway, and /tmp is often memory), else in $TMPDIR or /tmp
+ * (fe_scratch_near). */
 static int spill_open(inlist *l) {
-    const char *tmpdir = getenv("TMPDIR");
-    const char *dirs[] = {l->near, tmpdir && *tmpdir ? tmpdir : NULL, "/tmp"};
-    int first_errno = 0;
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i]) continue;
-        int fd = scratch_in(dirs[i]);
-        if (fd < 0) {
-            if (!first_errno) first_errno = errno;
-            continue;
-        }
-        if (!(l->file = fdopen(fd, "w+"))) {
-            close(fd);
-            return -1;
-        }
-        snprintf(l->where, sizeof l->where, "%s", dirs[i]);
-        return 0;
-    }
-    errno = first_errno ? first_errno : ENOENT;
-    return -1;
+    l->file = fe_scratch_near(l->near, l->where, sizeof l->where);
+    return l->file ? 0 : -1;
 }
 
 /* Moves what is in memory to the scratch file, making it first. */
