@@ -2,6 +2,7 @@
 /* rpt-extract -- writes the records of an rpt archive out as files, each
  * verified first, never outside the target directory, never over a file
  * without -f, never through a symbolic link. */
+#include "ahead.h"
 #include "fe.h"
 #include "select.h"
 
@@ -528,12 +529,10 @@ static void settle_held(xctx *x, rpt_reader *r, int at_end) {
 }
 
 /* One record that could not be extracted. */
-static void refused(xctx *x, rpt_reader *r, uint64_t i, const char *name, int rc) {
-    /* the reader's words name the record and say whose key is not
+static void refused(xctx *x, const char *why, int rc) {
+    /* the reader's words (why) name the record and say whose key is not
      * trusted: the record's signer or the sealer of its generation */
-    (void)i;
-    (void)name;
-    fe_warn("%s: %s; not extracted", x->archive, rpt_reader_error(r));
+    fe_warn("%s: %s; not extracted", x->archive, why);
     problem(x, fe_exit_status(rc));
 }
 
@@ -593,7 +592,7 @@ static uint64_t choose(xctx *x, rpt_reader *r, char *want, uint64_t n, uint64_t 
             rc = fe_select_needs_meta(&x->sel) ? rpt_reader_read(r, i, RPT_READ_NO_PAYLOAD, &e)
                                                : rpt_reader_entry(r, i, &e);
             if (rc != RPT_OK) {
-                refused(x, r, i, NULL, rc);
+                refused(x, rpt_reader_error(r), rc);
                 continue;
             }
             if (!fe_select_match(&x->sel, &e)) continue;
@@ -623,21 +622,29 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
         return;
     }
     left = choose(x, r, want, n, order);
+    unsigned flags = x->no_verify ? RPT_READ_NO_VERIFY : 0;
+    /* Other cores verify and inflate the next records while this one
+     * writes files, in the same order. Only after every entry has been
+     * asked for in order (want_named), which is the check for names
+     * that come twice: the workers do not make it (ahead.h). */
+    fe_ahead *ahead = x->n_names && !x->glob
+                          ? NULL
+                          : fe_ahead_start(x->archive, r, &x->keys, flags, order, left);
     fe_progress pg;
     fe_progress_start(&pg, x->quiet || x->to_stdout, left, 0);
     for (uint64_t k = 0; k < left; k++) {
         fe_progress_update(&pg, k, x->bytes_out);
         rpt_record rec;
-        uint64_t i = order[k];
-        /* an untrusted seal is reported through the first read, before
-         * the record is filled: its name must read as NULL, not garbage */
+        const char *why;
         memset(&rec, 0, sizeof rec);
-        int rc = rpt_reader_read(r, i, x->no_verify ? RPT_READ_NO_VERIFY : 0, &rec);
+        int rc = ahead ? fe_ahead_next(ahead, &rec, &why) : rpt_reader_read(r, order[k], flags, &rec);
+        if (!ahead) why = rpt_reader_error(r);
         if (rc == RPT_OK) emit(x, &rec, 0);
-        else refused(x, r, i, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
+        else refused(x, why, rc);
         if (rc == RPT_E_IO || rc == RPT_E_NOMEM) break;
     }
     fe_progress_end(&pg);
+    fe_ahead_stop(ahead);
     free(want);
     free(order);
 }
