@@ -79,6 +79,10 @@ typedef struct xctx {
     int tar_fd;            /* its descriptor (libarchive does not close it) */
     void *tar;             /* struct archive *, when built with libarchive */
     int dirfd;
+    /* The directory the last record went in, kept open (see open_parent) */
+    char *parent;          /* its path under dirfd, or NULL */
+    int parent_fd;
+    uint32_t tmp_base, tmp_next; /* temporary names: .rpt-HEX.tmp */
     char **names;
     size_t n_names;
     char *matched;
@@ -143,20 +147,21 @@ static int place_or_say(int dfd, const char *tmp, const char *leaf, const char *
     return -1;
 }
 
-/* Opens the directory record name goes in under x->dirfd, component by
- * component, with O_NOFOLLOW everywhere, making what is missing. Sets
- * *dirfd and *leaf (into *path, which the caller frees). Returns 0 or an
- * exit status, having said why. */
-static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const char **leaf) {
-    size_t len = strlen(name);
+/* Opens the directory path (len bytes of a record name) under x->dirfd,
+ * component by component, with O_NOFOLLOW everywhere, making what is
+ * missing. Returns the descriptor, or -1 having said why (*status: the
+ * exit status). */
+static int walk_dirs(xctx *x, const char *name, size_t len, int *status) {
     char *p = malloc(len + 1), *comp, *slash;
     int cur;
     if (!p) fe_die(FE_EXIT_USAGE, "out of memory");
-    memcpy(p, name, len + 1);
+    memcpy(p, name, len);
+    p[len] = '/';
     cur = dup(x->dirfd);
     if (cur < 0) fe_die(FE_EXIT_USAGE, "dup: %s", strerror(errno));
     comp = p;
-    while ((slash = strchr(comp, '/')) != NULL) {
+    *status = FE_EXIT_USAGE;
+    while (comp < p + len + 1 && (slash = memchr(comp, '/', (size_t)(p + len + 1 - comp))) != NULL) {
         int next;
         *slash = '\0';
         if (mkdirat(cur, comp, 0755) != 0 && errno != EEXIST) goto fail;
@@ -167,7 +172,7 @@ static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const
                         "record not extracted", name, p);
                 free(p);
                 close(cur);
-                return FE_EXIT_USAGE;
+                return -1;
             }
             goto fail;
         }
@@ -176,88 +181,127 @@ static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const
         *slash = '/';
         comp = slash + 1;
     }
-    *dirfd = cur;
-    *path = p;
-    *leaf = comp;
-    return 0;
+    free(p);
+    return cur;
 fail:
     fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
     close(cur);
     free(p);
-    return FE_EXIT_USAGE;
+    return -1;
+}
+
+/* The directory record name goes in, under x->dirfd, and the leaf name
+ * in it (into name). Records come sorted by name, so most share the
+ * directory of the one before: that one is kept open (x->parent), and
+ * making and opening each component is done once per directory, not per
+ * file. The descriptor is x's: not to be closed. Returns 0 or an exit
+ * status, having said why. */
+static int open_parent(xctx *x, const char *name, int *dirfd, const char **leaf) {
+    const char *slash = strrchr(name, '/');
+    int status;
+    if (!slash) {
+        *dirfd = x->dirfd;
+        *leaf = name;
+        return 0;
+    }
+    size_t len = (size_t)(slash - name);
+    *leaf = slash + 1;
+    if (x->parent && strlen(x->parent) == len && memcmp(x->parent, name, len) == 0) {
+        *dirfd = x->parent_fd;
+        return 0;
+    }
+    int fd = walk_dirs(x, name, len, &status);
+    if (fd < 0) return status;
+    if (x->parent) close(x->parent_fd);
+    free(x->parent);
+    if (!(x->parent = malloc(len + 1))) fe_die(FE_EXIT_USAGE, "out of memory");
+    memcpy(x->parent, name, len);
+    x->parent[len] = '\0';
+    *dirfd = x->parent_fd = fd;
+    return 0;
+}
+
+/* Refuses a leaf that is a directory, or that exists at all without -f.
+ * Returns 0 or an exit status, having said why. */
+static int check_leaf(const xctx *x, int dfd, const char *leaf, const char *name) {
+    struct stat st;
+    if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    if (S_ISDIR(st.st_mode)) {
+        fe_warn("'%s' is a directory; record not extracted", name);
+        return FE_EXIT_USAGE;
+    }
+    if (!x->force) {
+        fe_warn("'%s' exists; use -f to replace it", name);
+        return FE_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Creates a new temporary file in dfd, its leaf name in tmp (40 bytes):
+ * .rpt-HEX.tmp, from a random start and counting up, which O_EXCL makes
+ * safe (a name taken is skipped) without a random number per file.
+ * Returns the descriptor, or -1 with errno. */
+static int create_tmp(xctx *x, int dfd, char *tmp) {
+    if (x->tmp_next == 0) x->tmp_base = randombytes_random();
+    for (int tries = 0; tries < 16; tries++) {
+        snprintf(tmp, 40, ".rpt-%08x.tmp", (unsigned)(x->tmp_base + x->tmp_next++));
+        int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1;
+}
+
+/* Writes the payload and the issued time into fd and closes it. With
+ * --sync-each on disk before it takes the final name, so a crash leaves
+ * the old file or the whole new one. By default the durability comes
+ * from one syncfs() at the end (sync_all), as the archive itself is the
+ * durable copy and a crashed extraction is simply run again. Returns 0,
+ * or -1 with errno (fd closed either way). */
+static int fill(const xctx *x, int fd, const rpt_record *rec) {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = (time_t)rec->issued;
+    times[1].tv_nsec = 0;
+    if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
+        (x->sync_each && fsync(fd) != 0)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return close(fd);
 }
 
 /* Writes one verified record under x->dirfd, never through a symbolic
  * link. With keep_tmp it stops short of the final name and leaves the
  * temporary leaf's name in keep_tmp (40 bytes). Returns an exit status. */
 static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
-    char *path, tmp[40];
-    const char *comp;
-    int cur, fd = -1, e, rc;
-    struct stat st;
-    struct timespec times[2];
+    char tmp[40];
+    const char *leaf;
+    int dfd, fd, rc;
 
-    if ((rc = open_parent(x, rec->name, &cur, &path, &comp)) != 0) return rc;
-    if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            fe_warn("'%s' is a directory; record not extracted", rec->name);
-            free(path);
-            close(cur);
-            return FE_EXIT_USAGE;
-        }
-        if (!x->force) {
-            fe_warn("'%s' exists; use -f to replace it", rec->name);
-            free(path);
-            close(cur);
-            return FE_EXIT_USAGE;
-        }
-    }
-    for (int tries = 0; fd < 0 && tries < 16; tries++) {
-        snprintf(tmp, sizeof tmp, ".rpt-%08x.tmp", (unsigned)randombytes_random());
-        fd = openat(cur, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST) goto fail;
-    }
-    if (fd < 0) goto fail;
+    if ((rc = open_parent(x, rec->name, &dfd, &leaf)) != 0) return rc;
+    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+    if ((fd = create_tmp(x, dfd, tmp)) < 0) goto fail;
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
-    fe_temp *temp = keep_tmp ? NULL : fe_temp_add(cur, tmp);
-    times[0].tv_sec = 0;
-    times[0].tv_nsec = UTIME_OMIT;
-    times[1].tv_sec = (time_t)rec->issued;
-    times[1].tv_nsec = 0;
-    /* With --sync-each on disk before it takes the final name, so a crash
-     * leaves the old file or the whole new one. By default the durability
-     * comes from one syncfs() at the end (sync_all), as the archive itself
-     * is the durable copy and a crashed extraction is simply run again. */
-    if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
-        (x->sync_each && fsync(fd) != 0) || close(fd) != 0) {
-        e = errno;
-        unlinkat(cur, tmp, 0);
+    fe_temp *temp = keep_tmp ? NULL : fe_temp_add(dfd, tmp);
+    if (fill(x, fd, rec) != 0) {
+        int e = errno;
+        unlinkat(dfd, tmp, 0);
         fe_temp_forget(temp);
         errno = e;
-        fd = -1;
         goto fail;
     }
-    fd = -1;
     if (keep_tmp) {
         memcpy(keep_tmp, tmp, sizeof tmp);
-        close(cur);
-        free(path);
         return 0;
     }
-    rc = place_or_say(cur, tmp, comp, rec->name, x->force);
+    rc = place_or_say(dfd, tmp, leaf, rec->name, x->force);
     fe_temp_forget(temp);
-    close(cur);
-    free(path);
-    if (rc < 0) goto fail_noclose;
-    return rc;
+    if (rc >= 0) return rc;
 fail:
-    e = errno;
-    if (fd >= 0) close(fd);
-    close(cur);
-    free(path);
-    errno = e;
-fail_noclose:
     fe_warn("cannot extract '%s' into '%s': %s", rec->name, x->dir, strerror(errno));
     return FE_EXIT_USAGE;
 }
@@ -462,9 +506,8 @@ static void release(xctx *x, const held *h) {
         return;
     }
     int dfd, rc;
-    char *path;
     const char *leaf;
-    if ((rc = open_parent(x, name, &dfd, &path, &leaf)) != 0) {
+    if ((rc = open_parent(x, name, &dfd, &leaf)) != 0) {
         problem(x, rc);
         return;
     }
@@ -473,8 +516,6 @@ static void release(xctx *x, const held *h) {
         fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
         rc = FE_EXIT_USAGE;
     }
-    close(dfd);
-    free(path);
     if (rc) problem(x, rc);
     else announce(x, name, h->rec->size);
 }
@@ -483,13 +524,9 @@ static void release(xctx *x, const held *h) {
  * the seal was never reached): its temporary file goes. */
 static void drop(xctx *x, const held *h, int verdict) {
     int dfd;
-    char *path;
     const char *leaf;
-    if (!x->to_stdout && !x->tar_path && open_parent(x, h->rec->name, &dfd, &path, &leaf) == 0) {
+    if (!x->to_stdout && !x->tar_path && open_parent(x, h->rec->name, &dfd, &leaf) == 0)
         unlinkat(dfd, h->tmp, 0);
-        close(dfd);
-        free(path);
-    }
     fe_warn("%s: record %llu '%s': not extracted: %s", x->archive,
             (unsigned long long)h->rec->number, h->rec->name,
             verdict == 0 ? "the archive was not read as far as its generation's seal"
@@ -881,6 +918,8 @@ int main(int argc, char **argv) {
 
     rpt_reader_free(r);
     if (x.dirfd >= 0) close(x.dirfd);
+    if (x.parent) close(x.parent_fd);
+    free(x.parent);
     if (x.held_out) fclose(x.held_out);
     free(x.held);
     /* without -p/-P nothing says who signed: the same note and status as
