@@ -83,6 +83,7 @@ typedef struct xctx {
     char *parent;          /* its path under dirfd, or NULL */
     int parent_fd;
     uint32_t tmp_base, tmp_next; /* temporary names: .rpt-HEX.tmp */
+    int unnamed;           /* O_TMPFILE may be tried (write_unnamed) */
     char **names;
     size_t n_names;
     char *matched;
@@ -251,12 +252,11 @@ static int create_tmp(xctx *x, int dfd, char *tmp) {
     return -1;
 }
 
-/* Writes the payload and the issued time into fd and closes it. With
- * --sync-each on disk before it takes the final name, so a crash leaves
- * the old file or the whole new one. By default the durability comes
- * from one syncfs() at the end (sync_all), as the archive itself is the
- * durable copy and a crashed extraction is simply run again. Returns 0,
- * or -1 with errno (fd closed either way). */
+/* Writes the payload and the issued time into fd. With --sync-each on
+ * disk before it takes the final name, so a crash leaves the old file or
+ * the whole new one. By default the durability comes from one syncfs()
+ * at the end (sync_all), as the archive itself is the durable copy and a
+ * crashed extraction is simply run again. Returns 0, or -1 with errno. */
 static int fill(const xctx *x, int fd, const rpt_record *rec) {
     struct timespec times[2];
     times[0].tv_sec = 0;
@@ -264,13 +264,56 @@ static int fill(const xctx *x, int fd, const rpt_record *rec) {
     times[1].tv_sec = (time_t)rec->issued;
     times[1].tv_nsec = 0;
     if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
-        (x->sync_each && fsync(fd) != 0)) {
+        (x->sync_each && fsync(fd) != 0))
+        return -1;
+    return 0;
+}
+
+/* fill(), then close(fd) whatever happened. */
+static int fill_close(const xctx *x, int fd, const rpt_record *rec) {
+    if (fill(x, fd, rec) != 0) {
         int e = errno;
         close(fd);
         errno = e;
         return -1;
     }
     return close(fd);
+}
+
+/* Without -f: an unnamed file (O_TMPFILE) in dfd, given its name only
+ * once complete, through /proc/self/fd, by a link that never replaces
+ * anything. An interrupt, a kill -9 or a crash leaves nothing behind, and
+ * the directory gets one name instead of a temporary one and a rename.
+ * Returns 0 or an exit status, having said why; or -1 when no unnamed
+ * file is to be had here, for the caller to use a named temporary
+ * (x->unnamed is cleared when that is for good). */
+static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *rec) {
+#ifdef O_TMPFILE
+    char proc[40];
+    int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666), e, rc;
+    if (fd < 0) {
+        if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) x->unnamed = 0;
+        return -1;
+    }
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (fill(x, fd, rec) != 0 || linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
+        e = errno;
+        close(fd);
+        /* what stands there says which words fit */
+        if (e == EEXIST && (rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+    } else if (close(fd) != 0) {
+        e = errno;
+        unlinkat(dfd, leaf, 0);
+    } else {
+        return 0;
+    }
+    fe_warn("cannot extract '%s' into '%s': %s", rec->name, x->dir, strerror(e));
+    return FE_EXIT_USAGE;
+#else
+    (void)dfd, (void)leaf, (void)rec;
+    x->unnamed = 0;
+    return -1;
+#endif
 }
 
 /* Writes one verified record under x->dirfd, never through a symbolic
@@ -282,12 +325,15 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
     int dfd, fd, rc;
 
     if ((rc = open_parent(x, rec->name, &dfd, &leaf)) != 0) return rc;
+    /* a held record needs a name to be found by; -f, a rename over */
+    if (!keep_tmp && !x->force && x->unnamed && (rc = write_unnamed(x, dfd, leaf, rec)) >= 0)
+        return rc;
     if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     if ((fd = create_tmp(x, dfd, tmp)) < 0) goto fail;
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
     fe_temp *temp = keep_tmp ? NULL : fe_temp_add(dfd, tmp);
-    if (fill(x, fd, rec) != 0) {
+    if (fill_close(x, fd, rec) != 0) {
         int e = errno;
         unlinkat(dfd, tmp, 0);
         fe_temp_forget(temp);
@@ -884,6 +930,8 @@ int main(int argc, char **argv) {
     if (x.tar_path) open_tar(&x); /* says it is unsupported, before any work */
 #endif
     if (!x.to_stdout && !x.tar_path) x.dirfd = open_dir(x.dir);
+    /* an unnamed file is named through /proc/self/fd */
+    x.unnamed = access("/proc/self/fd", X_OK) == 0;
 
     if (from_stdin) {
         x.archive = "(stdin)";

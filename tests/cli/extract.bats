@@ -362,3 +362,26 @@ mk_many() {
         [ "$(awk -v m="$main" '$1 != m && /pread64\(/' t | wc -l)" -ge 30 ]
     fi
 }
+
+@test "extract writes each file unnamed (O_TMPFILE) and links it in; -f renames a named temporary over" {
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    strace -f -qq -e trace=openat,linkat,renameat2,renameat,rename -o t1 "$EXTRACT" -q -p k.pub -C o a.rpt
+    diff -r b o/b
+    # where the file system has unnamed files (and /proc is there to name them)
+    if [ -d /proc/self/fd ] &&
+        python3 -c 'import os; os.close(os.open("o", os.O_TMPFILE | os.O_WRONLY, 0o600))' 2>/dev/null; then
+        # nothing named until complete: a kill -9 leaves no temporary behind
+        grep -q 'O_TMPFILE' t1
+        [ "$(grep -c 'linkat(' t1)" -eq 3 ]
+        ! grep -q '\.rpt-' t1
+        ! grep -q 'rename' t1
+    fi
+    # -f replaces: a named temporary, renamed over the old file
+    echo old >o/b/weather.txt
+    strace -f -qq -e trace=openat,linkat,renameat2,renameat,rename -o t2 "$EXTRACT" -q -f -p k.pub -C o a.rpt
+    diff -r b o/b
+    [ "$(grep -c 'rename' t2)" -eq 3 ]
+    [ -z "$(find o -name '.rpt-*')" ]
+}
