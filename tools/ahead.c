@@ -16,6 +16,9 @@
  * a core busy, few enough that memory stays flat at any archive size. */
 #define AHEAD_SLOTS 64
 #define AHEAD_BYTES (8u << 20)
+/* A slot keeps its payload buffer for the next record up to this size
+ * (64 of them: 4 MiB), and frees a larger one once it is taken. */
+#define AHEAD_KEEP (64u << 10)
 #define AHEAD_MAX_WORKERS 4
 /* Below this many records a second open and a thread do not pay. */
 #define AHEAD_MIN_RECORDS 16
@@ -51,13 +54,14 @@ struct fe_ahead {
 };
 
 /* A slot's record, payload and words go; a large payload buffer too, so
- * that one big record does not keep its size for the rest of the run. */
+ * that big records do not keep their size in every slot for the rest of
+ * the run. */
 static void slot_clear(slot *s) {
     free(s->rec);
     free(s->why);
     s->rec = NULL;
     s->why = NULL;
-    if (s->cap > (1u << 20)) {
+    if (s->cap > AHEAD_KEEP) {
         free(s->data);
         s->data = NULL;
         s->cap = 0;
