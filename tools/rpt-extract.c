@@ -296,11 +296,18 @@ static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *r
         return -1;
     }
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (fill(x, fd, rec) != 0 || linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
+    if (fill(x, fd, rec) != 0) {
         e = errno;
         close(fd);
+    } else if (linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
+        e = errno;
+        close(fd);
+        if (e != EEXIST) { /* /proc will not name it: the named way, from now on */
+            x->unnamed = 0;
+            return -1;
+        }
         /* what stands there says which words fit */
-        if (e == EEXIST && (rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+        if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     } else if (close(fd) != 0) {
         e = errno;
         unlinkat(dfd, leaf, 0);
