@@ -2,6 +2,7 @@
 /* rpt-extract -- writes the records of an rpt archive out as files, each
  * verified first, never outside the target directory, never over a file
  * without -f, never through a symbolic link. */
+#include "ahead.h"
 #include "fe.h"
 #include "select.h"
 
@@ -78,6 +79,11 @@ typedef struct xctx {
     int tar_fd;            /* its descriptor (libarchive does not close it) */
     void *tar;             /* struct archive *, when built with libarchive */
     int dirfd;
+    /* The directory the last record went in, kept open (see open_parent) */
+    char *parent;          /* its path under dirfd, or NULL */
+    int parent_fd;
+    uint32_t tmp_base, tmp_next; /* temporary names: .rpt-HEX.tmp */
+    int unnamed;           /* O_TMPFILE may be tried (write_unnamed) */
     char **names;
     size_t n_names;
     char *matched;
@@ -142,20 +148,21 @@ static int place_or_say(int dfd, const char *tmp, const char *leaf, const char *
     return -1;
 }
 
-/* Opens the directory record name goes in under x->dirfd, component by
- * component, with O_NOFOLLOW everywhere, making what is missing. Sets
- * *dirfd and *leaf (into *path, which the caller frees). Returns 0 or an
- * exit status, having said why. */
-static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const char **leaf) {
-    size_t len = strlen(name);
+/* Opens the directory path (len bytes of a record name) under x->dirfd,
+ * component by component, with O_NOFOLLOW everywhere, making what is
+ * missing. Returns the descriptor, or -1 having said why (*status: the
+ * exit status). */
+static int walk_dirs(xctx *x, const char *name, size_t len, int *status) {
     char *p = malloc(len + 1), *comp, *slash;
     int cur;
     if (!p) fe_die(FE_EXIT_USAGE, "out of memory");
-    memcpy(p, name, len + 1);
+    memcpy(p, name, len);
+    p[len] = '/';
     cur = dup(x->dirfd);
     if (cur < 0) fe_die(FE_EXIT_USAGE, "dup: %s", strerror(errno));
     comp = p;
-    while ((slash = strchr(comp, '/')) != NULL) {
+    *status = FE_EXIT_USAGE;
+    while (comp < p + len + 1 && (slash = memchr(comp, '/', (size_t)(p + len + 1 - comp))) != NULL) {
         int next;
         *slash = '\0';
         if (mkdirat(cur, comp, 0755) != 0 && errno != EEXIST) goto fail;
@@ -166,7 +173,7 @@ static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const
                         "record not extracted", name, p);
                 free(p);
                 close(cur);
-                return FE_EXIT_USAGE;
+                return -1;
             }
             goto fail;
         }
@@ -175,88 +182,179 @@ static int open_parent(xctx *x, const char *name, int *dirfd, char **path, const
         *slash = '/';
         comp = slash + 1;
     }
-    *dirfd = cur;
-    *path = p;
-    *leaf = comp;
-    return 0;
+    free(p);
+    return cur;
 fail:
     fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
     close(cur);
     free(p);
+    return -1;
+}
+
+/* The directory record name goes in, under x->dirfd, and the leaf name
+ * in it (into name). Records come sorted by name, so most share the
+ * directory of the one before: that one is kept open (x->parent), and
+ * making and opening each component is done once per directory, not per
+ * file. The descriptor is x's: not to be closed. Returns 0 or an exit
+ * status, having said why. */
+static int open_parent(xctx *x, const char *name, int *dirfd, const char **leaf) {
+    const char *slash = strrchr(name, '/');
+    int status;
+    if (!slash) {
+        *dirfd = x->dirfd;
+        *leaf = name;
+        return 0;
+    }
+    size_t len = (size_t)(slash - name);
+    *leaf = slash + 1;
+    if (x->parent && strlen(x->parent) == len && memcmp(x->parent, name, len) == 0) {
+        *dirfd = x->parent_fd;
+        return 0;
+    }
+    int fd = walk_dirs(x, name, len, &status);
+    if (fd < 0) return status;
+    if (x->parent) close(x->parent_fd);
+    free(x->parent);
+    if (!(x->parent = malloc(len + 1))) fe_die(FE_EXIT_USAGE, "out of memory");
+    memcpy(x->parent, name, len);
+    x->parent[len] = '\0';
+    *dirfd = x->parent_fd = fd;
+    return 0;
+}
+
+/* Refuses a leaf that is a directory, or that exists at all without -f.
+ * Returns 0 or an exit status, having said why. */
+static int check_leaf(const xctx *x, int dfd, const char *leaf, const char *name) {
+    struct stat st;
+    if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    if (S_ISDIR(st.st_mode)) {
+        fe_warn("'%s' is a directory; record not extracted", name);
+        return FE_EXIT_USAGE;
+    }
+    if (!x->force) {
+        fe_warn("'%s' exists; use -f to replace it", name);
+        return FE_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Creates a new temporary file in dfd, its leaf name in tmp (40 bytes):
+ * .rpt-HEX.tmp, from a random start and counting up, which O_EXCL makes
+ * safe (a name taken is skipped) without a random number per file.
+ * Returns the descriptor, or -1 with errno. */
+static int create_tmp(xctx *x, int dfd, char *tmp) {
+    if (x->tmp_next == 0) x->tmp_base = randombytes_random();
+    for (int tries = 0; tries < 16; tries++) {
+        snprintf(tmp, 40, ".rpt-%08x.tmp", (unsigned)(x->tmp_base + x->tmp_next++));
+        int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1;
+}
+
+/* Writes the payload and the issued time into fd. With --sync-each on
+ * disk before it takes the final name, so a crash leaves the old file or
+ * the whole new one. By default the durability comes from one syncfs()
+ * at the end (sync_all), as the archive itself is the durable copy and a
+ * crashed extraction is simply run again. Returns 0, or -1 with errno. */
+static int fill(const xctx *x, int fd, const rpt_record *rec) {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = (time_t)rec->issued;
+    times[1].tv_nsec = 0;
+    if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
+        (x->sync_each && fsync(fd) != 0))
+        return -1;
+    return 0;
+}
+
+/* fill(), then close(fd) whatever happened. */
+static int fill_close(const xctx *x, int fd, const rpt_record *rec) {
+    if (fill(x, fd, rec) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return close(fd);
+}
+
+/* Without -f: an unnamed file (O_TMPFILE) in dfd, given its name only
+ * once complete, through /proc/self/fd, by a link that never replaces
+ * anything. An interrupt, a kill -9 or a crash leaves nothing behind, and
+ * the directory gets one name instead of a temporary one and a rename.
+ * Returns 0 or an exit status, having said why; or -1 when no unnamed
+ * file is to be had here, for the caller to use a named temporary
+ * (x->unnamed is cleared when that is for good). */
+static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *rec) {
+#ifdef O_TMPFILE
+    char proc[40];
+    int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666), e, rc;
+    if (fd < 0) {
+        if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) x->unnamed = 0;
+        return -1;
+    }
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (fill(x, fd, rec) != 0) {
+        e = errno;
+        close(fd);
+    } else if (linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
+        e = errno;
+        close(fd);
+        if (e != EEXIST) { /* /proc will not name it: the named way, from now on */
+            x->unnamed = 0;
+            return -1;
+        }
+        /* what stands there says which words fit */
+        if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+    } else if (close(fd) != 0) {
+        e = errno;
+        unlinkat(dfd, leaf, 0);
+    } else {
+        return 0;
+    }
+    fe_warn("cannot extract '%s' into '%s': %s", rec->name, x->dir, strerror(e));
     return FE_EXIT_USAGE;
+#else
+    (void)dfd, (void)leaf, (void)rec;
+    x->unnamed = 0;
+    return -1;
+#endif
 }
 
 /* Writes one verified record under x->dirfd, never through a symbolic
  * link. With keep_tmp it stops short of the final name and leaves the
  * temporary leaf's name in keep_tmp (40 bytes). Returns an exit status. */
 static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
-    char *path, tmp[40];
-    const char *comp;
-    int cur, fd = -1, e, rc;
-    struct stat st;
-    struct timespec times[2];
+    char tmp[40];
+    const char *leaf;
+    int dfd, fd, rc;
 
-    if ((rc = open_parent(x, rec->name, &cur, &path, &comp)) != 0) return rc;
-    if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            fe_warn("'%s' is a directory; record not extracted", rec->name);
-            free(path);
-            close(cur);
-            return FE_EXIT_USAGE;
-        }
-        if (!x->force) {
-            fe_warn("'%s' exists; use -f to replace it", rec->name);
-            free(path);
-            close(cur);
-            return FE_EXIT_USAGE;
-        }
-    }
-    for (int tries = 0; fd < 0 && tries < 16; tries++) {
-        snprintf(tmp, sizeof tmp, ".rpt-%08x.tmp", (unsigned)randombytes_random());
-        fd = openat(cur, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST) goto fail;
-    }
-    if (fd < 0) goto fail;
+    if ((rc = open_parent(x, rec->name, &dfd, &leaf)) != 0) return rc;
+    /* a held record needs a name to be found by; -f, a rename over */
+    if (!keep_tmp && !x->force && x->unnamed && (rc = write_unnamed(x, dfd, leaf, rec)) >= 0)
+        return rc;
+    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+    if ((fd = create_tmp(x, dfd, tmp)) < 0) goto fail;
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
-    fe_temp *temp = keep_tmp ? NULL : fe_temp_add(cur, tmp);
-    times[0].tv_sec = 0;
-    times[0].tv_nsec = UTIME_OMIT;
-    times[1].tv_sec = (time_t)rec->issued;
-    times[1].tv_nsec = 0;
-    /* With --sync-each on disk before it takes the final name, so a crash
-     * leaves the old file or the whole new one. By default the durability
-     * comes from one syncfs() at the end (sync_all), as the archive itself
-     * is the durable copy and a crashed extraction is simply run again. */
-    if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
-        (x->sync_each && fsync(fd) != 0) || close(fd) != 0) {
-        e = errno;
-        unlinkat(cur, tmp, 0);
+    fe_temp *temp = keep_tmp ? NULL : fe_temp_add(dfd, tmp);
+    if (fill_close(x, fd, rec) != 0) {
+        int e = errno;
+        unlinkat(dfd, tmp, 0);
         fe_temp_forget(temp);
         errno = e;
-        fd = -1;
         goto fail;
     }
-    fd = -1;
     if (keep_tmp) {
         memcpy(keep_tmp, tmp, sizeof tmp);
-        close(cur);
-        free(path);
         return 0;
     }
-    rc = place_or_say(cur, tmp, comp, rec->name, x->force);
+    rc = place_or_say(dfd, tmp, leaf, rec->name, x->force);
     fe_temp_forget(temp);
-    close(cur);
-    free(path);
-    if (rc < 0) goto fail_noclose;
-    return rc;
+    if (rc >= 0) return rc;
 fail:
-    e = errno;
-    if (fd >= 0) close(fd);
-    close(cur);
-    free(path);
-    errno = e;
-fail_noclose:
     fe_warn("cannot extract '%s' into '%s': %s", rec->name, x->dir, strerror(errno));
     return FE_EXIT_USAGE;
 }
@@ -460,9 +558,8 @@ static void release(xctx *x, const held *h) {
         return;
     }
     int dfd, rc;
-    char *path;
     const char *leaf;
-    if ((rc = open_parent(x, name, &dfd, &path, &leaf)) != 0) {
+    if ((rc = open_parent(x, name, &dfd, &leaf)) != 0) {
         problem(x, rc);
         return;
     }
@@ -471,8 +568,6 @@ static void release(xctx *x, const held *h) {
         fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
         rc = FE_EXIT_USAGE;
     }
-    close(dfd);
-    free(path);
     if (rc) problem(x, rc);
     else announce(x, name, h->rec->size);
 }
@@ -481,13 +576,9 @@ static void release(xctx *x, const held *h) {
  * the seal was never reached): its temporary file goes. */
 static void drop(xctx *x, const held *h, int verdict) {
     int dfd;
-    char *path;
     const char *leaf;
-    if (!x->to_stdout && !x->tar_path && open_parent(x, h->rec->name, &dfd, &path, &leaf) == 0) {
+    if (!x->to_stdout && !x->tar_path && open_parent(x, h->rec->name, &dfd, &leaf) == 0)
         unlinkat(dfd, h->tmp, 0);
-        close(dfd);
-        free(path);
-    }
     fe_warn("%s: record %llu '%s': not extracted: %s", x->archive,
             (unsigned long long)h->rec->number, h->rec->name,
             verdict == 0 ? "the archive was not read as far as its generation's seal"
@@ -527,12 +618,10 @@ static void settle_held(xctx *x, rpt_reader *r, int at_end) {
 }
 
 /* One record that could not be extracted. */
-static void refused(xctx *x, rpt_reader *r, uint64_t i, const char *name, int rc) {
-    /* the reader's words name the record and say whose key is not
+static void refused(xctx *x, const char *why, int rc) {
+    /* the reader's words (why) name the record and say whose key is not
      * trusted: the record's signer or the sealer of its generation */
-    (void)i;
-    (void)name;
-    fe_warn("%s: %s; not extracted", x->archive, rpt_reader_error(r));
+    fe_warn("%s: %s; not extracted", x->archive, why);
     problem(x, fe_exit_status(rc));
 }
 
@@ -592,7 +681,7 @@ static uint64_t choose(xctx *x, rpt_reader *r, char *want, uint64_t n, uint64_t 
             rc = fe_select_needs_meta(&x->sel) ? rpt_reader_read(r, i, RPT_READ_NO_PAYLOAD, &e)
                                                : rpt_reader_entry(r, i, &e);
             if (rc != RPT_OK) {
-                refused(x, r, i, NULL, rc);
+                refused(x, rpt_reader_error(r), rc);
                 continue;
             }
             if (!fe_select_match(&x->sel, &e)) continue;
@@ -622,21 +711,29 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
         return;
     }
     left = choose(x, r, want, n, order);
+    unsigned flags = x->no_verify ? RPT_READ_NO_VERIFY : 0;
+    /* Other cores verify and inflate the next records while this one
+     * writes files, in the same order. Only after every entry has been
+     * asked for in order (want_named), which is the check for names
+     * that come twice: the workers do not make it (ahead.h). */
+    fe_ahead *ahead = x->n_names && !x->glob
+                          ? NULL
+                          : fe_ahead_start(x->archive, r, &x->keys, flags, order, left);
     fe_progress pg;
     fe_progress_start(&pg, x->quiet || x->to_stdout, left, 0);
     for (uint64_t k = 0; k < left; k++) {
         fe_progress_update(&pg, k, x->bytes_out);
         rpt_record rec;
-        uint64_t i = order[k];
-        /* an untrusted seal is reported through the first read, before
-         * the record is filled: its name must read as NULL, not garbage */
+        const char *why;
         memset(&rec, 0, sizeof rec);
-        int rc = rpt_reader_read(r, i, x->no_verify ? RPT_READ_NO_VERIFY : 0, &rec);
+        int rc = ahead ? fe_ahead_next(ahead, &rec, &why) : rpt_reader_read(r, order[k], flags, &rec);
+        if (!ahead) why = rpt_reader_error(r);
         if (rc == RPT_OK) emit(x, &rec, 0);
-        else refused(x, r, i, rc == RPT_E_UNTRUSTED ? rec.name : NULL, rc);
+        else refused(x, why, rc);
         if (rc == RPT_E_IO || rc == RPT_E_NOMEM) break;
     }
     fe_progress_end(&pg);
+    fe_ahead_stop(ahead);
     free(want);
     free(order);
 }
@@ -839,6 +936,8 @@ int main(int argc, char **argv) {
     if (x.tar_path) open_tar(&x); /* says it is unsupported, before any work */
 #endif
     if (!x.to_stdout && !x.tar_path) x.dirfd = open_dir(x.dir);
+    /* an unnamed file is named through /proc/self/fd */
+    x.unnamed = access("/proc/self/fd", X_OK) == 0;
 
     if (from_stdin) {
         x.archive = "(stdin)";
@@ -873,6 +972,8 @@ int main(int argc, char **argv) {
 
     rpt_reader_free(r);
     if (x.dirfd >= 0) close(x.dirfd);
+    if (x.parent) close(x.parent_fd);
+    free(x.parent);
     if (x.held_out) fclose(x.held_out);
     free(x.held);
     /* without -p/-P nothing says who signed: the same note and status as

@@ -212,14 +212,14 @@ static void move_str(const char **field, char **at) {
     *at += n;
 }
 
-rpt_record *fe_record_dup(const rpt_record *rec) {
+rpt_record *fe_record_copy(const rpt_record *rec) {
     size_t strs = 0, head = sizeof *rec + rec->n_meta * sizeof(rpt_meta);
     const char *const text[] = {rec->name, rec->title, rec->source, rec->media_type};
     for (size_t i = 0; i < sizeof text / sizeof *text; i++) strs += (text[i] ? strlen(text[i]) : 0) + 1;
     for (size_t i = 0; i < rec->n_meta; i++)
         strs += strlen(rec->meta[i].key) + strlen(rec->meta[i].value) + 2;
     rpt_record *c = malloc(head + strs);
-    if (!c) fe_die(FE_EXIT_USAGE, "out of memory");
+    if (!c) return NULL;
     rpt_meta *meta = (rpt_meta *)(c + 1);
     char *at = (char *)c + head;
     *c = *rec;
@@ -235,6 +235,12 @@ rpt_record *fe_record_dup(const rpt_record *rec) {
         move_str(&meta[i].key, &at);
         move_str(&meta[i].value, &at);
     }
+    return c;
+}
+
+rpt_record *fe_record_dup(const rpt_record *rec) {
+    rpt_record *c = fe_record_copy(rec);
+    if (!c) fe_die(FE_EXIT_USAGE, "out of memory");
     return c;
 }
 

@@ -66,8 +66,10 @@ int fe_select_cmp(const fe_select *s, const rpt_record *a, const rpt_record *b);
 void fe_select_free(fe_select *s);
 
 /* An owned copy of a record's metadata, no payload, in one allocation
- * (free() it): the reader's pointers last only until its next call. Dies
- * (exit 2) when memory runs out. */
+ * (free() it): the reader's pointers last only until its next call.
+ * NULL when memory runs out (fe_record_copy, safe on any thread), or dies
+ * with exit 2 then (fe_record_dup). */
+rpt_record *fe_record_copy(const rpt_record *rec);
 rpt_record *fe_record_dup(const rpt_record *rec);
 
 /* Records kept to be sorted, or until their seal is checked. */

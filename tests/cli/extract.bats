@@ -293,3 +293,109 @@ PY
     (umask 002 && "$EXTRACT" -q -p k.pub -C shared a.rpt) # a group's shared folder
     [ "$(stat -c %a shared/b/weather.txt)" = 664 ]
 }
+
+# mk_many DIR -- 40 bulletins over three directories and DIR itself, each
+# with its own marker for tamper; the first in name order is the largest.
+mk_many() {
+    local d i
+    for d in a b c; do
+        mkdir -p "$1/$d"
+        for i in $(seq -w 1 13); do
+            { echo "Bulletin $d$i: marker-$d$i"; head -c $((4000 - 100 * 10#$i)) /dev/zero | tr '\0' 'x'; echo; } \
+                >"$1/$d/f$i.txt"
+        done
+    done
+    echo "Bulletin top: marker-top" >"$1/top.txt"
+}
+
+@test "extract everything: checked on other threads, yet written and reported in order, as one by one" {
+    # 40 records: enough for the read-ahead; a name list or -O reads them one by one
+    mk_many m
+    "$PACK" -q -0 -s k.sec -o m.rpt m
+    tamper m.rpt marker-a01 # record 0, which the main thread reads itself
+    tamper m.rpt marker-b07
+    tamper m.rpt marker-top # the last
+    run "$EXTRACT" -q -p k.pub -C all m.rpt
+    [ "$status" -eq 1 ]
+    ahead=$output
+    [ "$(grep -c 'not extracted' <<<"$output")" -eq 3 ]
+    [[ "$(grep -o "'m/[a-z0-9/]*\.txt'" <<<"$output" | tr '\n' ' ')" == "'m/a/f01.txt' 'm/b/f07.txt' 'm/top.txt' " ]]
+    [ "$(find all -type f | wc -l)" -eq 37 ]
+    [ "$(diff -r m all/m | grep -c '^Only in m')" -eq 3 ]
+    [ -z "$(diff -r m all/m | grep -v '^Only in m')" ]
+    # the same names, asked for by name: read in turn on the main thread
+    mapfile -t names < <("$LIST" m.rpt | awk '{ print $NF }')
+    [ "${#names[@]}" -eq 40 ]
+    run "$EXTRACT" -q -p k.pub -C named m.rpt "${names[@]}"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$ahead" ]
+    diff -r all named
+    # --sort puts record 0 elsewhere than first; -v names the files in order
+    run "$EXTRACT" -q -v --sort size -p k.pub -C s1 m.rpt
+    [ "$status" -eq 1 ]
+    sorted=$output
+    [[ "$sorted" == *"m/top.txt"*"m/c/f13.txt"*"m/a/f02.txt"* ]]
+    run "$EXTRACT" -q -v --sort size -p k.pub -C s2 m.rpt "${names[@]}"
+    [ "$output" = "$sorted" ]
+    # -O: the payloads in the same order either way
+    "$EXTRACT" -q -p k.pub -O m.rpt >o1 2>/dev/null || true
+    "$EXTRACT" -q -p k.pub -O m.rpt "${names[@]}" >o2 2>/dev/null || true
+    cmp o1 o2
+    [ "$(stat -c %s o1)" -gt 50000 ]
+}
+
+@test "extract everything: each directory made and opened once, not per file; records read ahead" {
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    mk_many m
+    "$PACK" -q -0 -s k.sec -o m.rpt m
+    strace -f -qq -e trace=mkdirat,openat,getrandom,pread64 -o t "$EXTRACT" -q -p k.pub -C o m.rpt
+    diff -r m o/m
+    # m, m/a, m/b, m/c: a few walks from the top, not one for each of 40 files
+    [ "$(grep -c 'mkdirat(' t)" -le 8 ]
+    [ "$(grep 'openat(' t | grep -c 'O_DIRECTORY')" -le 10 ]
+    # temporary names count up from one random start
+    [ "$(grep -c 'getrandom(' t || true)" -le 4 ]
+    if [ "$(nproc)" -ge 2 ]; then
+        # the records are read (and checked) on a thread of their own
+        main=$(head -n 1 t | cut -d' ' -f1)
+        [ "$(awk -v m="$main" '$1 != m && /pread64\(/' t | wc -l)" -ge 30 ]
+    fi
+}
+
+@test "extract writes each file unnamed (O_TMPFILE) and links it in; -f renames a named temporary over" {
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    "$PACK" -q -f -s k.sec -o a.rpt b
+    strace -f -qq -e trace=openat,linkat,renameat2,renameat,rename -o t1 "$EXTRACT" -q -p k.pub -C o a.rpt
+    diff -r b o/b
+    # where the file system has unnamed files (and /proc is there to name them)
+    if [ -d /proc/self/fd ] &&
+        python3 -c 'import os; os.close(os.open("o", os.O_TMPFILE | os.O_WRONLY, 0o600))' 2>/dev/null; then
+        # nothing named until complete: a kill -9 leaves no temporary behind
+        grep -q 'O_TMPFILE' t1
+        [ "$(grep -c 'linkat(' t1)" -eq 3 ]
+        ! grep -q '\.rpt-' t1
+        ! grep -q 'rename' t1
+    fi
+    # -f replaces: a named temporary, renamed over the old file
+    echo old >o/b/weather.txt
+    strace -f -qq -e trace=openat,linkat,renameat2,renameat,rename -o t2 "$EXTRACT" -q -f -p k.pub -C o a.rpt
+    diff -r b o/b
+    [ "$(grep -c 'rename' t2)" -eq 3 ]
+    [ -z "$(find o -name '.rpt-*')" ]
+}
+
+@test "extract everything: big records do not pile up in the read-ahead (memory stays flat)" {
+    # 72 records of 900 KB: the read-ahead holds at most 8 MiB of them, and
+    # keeps no big buffer once a record is written
+    mkdir big
+    for i in $(seq -w 1 72); do head -c 900000 /dev/urandom >"big/r$i.bin"; done
+    "$PACK" -q -0 -s k.sec -o big.rpt big
+    /usr/bin/time -f %M -o rss "$EXTRACT" -q -p k.pub -C o big.rpt
+    diff -r big o/big
+    # under AddressSanitizer freed memory is held in quarantine: RSS says nothing
+    if ! nm "$EXTRACT" 2>/dev/null | grep -q __asan_init; then
+        [ "$(tail -n 1 rss)" -lt 40000 ] # KiB; 64 slots of 900 KB would be 57 MB
+    fi
+}
