@@ -317,3 +317,14 @@ names() { "$LIST" "$1" | awk '{print $3}'; }
     run "$EXTRACT" -p k.pub -O out/a.rpt many/d/bulletin-20000.txt
     [ "$output" = one ]
 }
+
+@test "pack: a list of inputs that cannot spill is a clear error naming where, before any output" {
+    # with -o - there is no archive directory, so the list spills to TMPDIR
+    mkdir -p many/d
+    (cd many/d && seq -f 'bulletin-%05g.txt' 1 20000 | xargs touch)
+    TMPDIR=/nonexistent/tmp run "$PACK" -q -s k.sec -o - many
+    [ "$status" -eq 2 ]
+    # the one line said, and not a byte of archive on standard output
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"cannot keep the list of inputs in a scratch file in '/nonexistent/tmp'"* ]]
+}
