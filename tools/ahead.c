@@ -75,15 +75,20 @@ static void slot_fill(worker *w, slot *s, uint64_t i) {
     /* the record is filled only as far as the read got (see rpt-extract) */
     memset(&rec, 0, sizeof rec);
     int rc = rpt_reader_read(w->r, i, w->a->flags, &rec);
-    if (rc != RPT_OK && !(s->why = strdup(rpt_reader_error(w->r)))) rc = RPT_E_NOMEM;
+    /* without the words, the caller says "out of memory" (fe_ahead_next)
+     * but keeps the reader's code, and with it the exit status */
+    if (rc != RPT_OK) s->why = strdup(rpt_reader_error(w->r));
     if (rc == RPT_OK || (rc == RPT_E_UNTRUSTED && rec.name)) {
         if (rec.data_len > s->cap) {
             free(s->data);
             s->cap = 0;
             if ((s->data = malloc(rec.data_len))) s->cap = rec.data_len;
         }
-        if (!(s->rec = fe_record_copy(&rec)) || (rec.data_len && !s->data)) {
+        if ((rec.data_len && !s->data) || !(s->rec = fe_record_copy(&rec))) {
+            /* nothing of the reader's buffers may reach the caller */
             rc = RPT_E_NOMEM;
+            free(s->why);
+            s->why = NULL;
         } else {
             if (rec.data_len) memcpy(s->data, rec.data, rec.data_len);
             s->rec->data = rec.data ? s->data : NULL;
@@ -136,7 +141,7 @@ static int same_archive(rpt_reader *mine, rpt_reader *theirs) {
     if (rpt_reader_info(mine, &x) != RPT_OK || rpt_reader_info(theirs, &y) != RPT_OK) return 0;
     if (memcmp(x.archive_id, y.archive_id, sizeof x.archive_id) != 0 ||
         x.n_generations != y.n_generations || x.n_generations == 0 ||
-        rpt_reader_count(mine) != rpt_reader_count(theirs))
+        x.file_size != y.file_size || rpt_reader_count(mine) != rpt_reader_count(theirs))
         return 0;
     const rpt_generation *g = &x.generations[x.n_generations - 1],
                          *h = &y.generations[y.n_generations - 1];
@@ -166,23 +171,27 @@ static rpt_reader *open_twin(const char *path, rpt_reader *r, const fe_keys *key
     return t;
 }
 
-/* Starts the workers with every signal blocked: the handlers that remove
- * temporary files (fe_temp.c) run on the main thread only. */
+/* Opens the workers' readers, then starts the workers with every signal
+ * blocked: the handlers that remove temporary files (fe_temp.c) run on
+ * the main thread only. The opening (an index load each) is done first,
+ * so that an interrupt is not held up while it runs. */
 static void start_workers(fe_ahead *a, const char *path, const fe_keys *keys, size_t want) {
+    size_t opened = 0;
+    while (opened < want && (a->w[opened].r = open_twin(path, a->r, keys))) opened++;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    while (a->n_w < want) {
+    while (a->n_w < opened) {
         worker *w = &a->w[a->n_w];
         w->a = a;
-        if (!(w->r = open_twin(path, a->r, keys))) break;
-        if (pthread_create(&w->thr, NULL, work, w) != 0) {
-            rpt_reader_free(w->r);
-            break;
-        }
+        if (pthread_create(&w->thr, NULL, work, w) != 0) break;
         a->n_w++;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    for (size_t i = a->n_w; i < opened; i++) {
+        rpt_reader_free(a->w[i].r);
+        a->w[i].r = NULL;
+    }
 }
 
 fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, unsigned flags,
@@ -242,6 +251,7 @@ int fe_ahead_next(fe_ahead *a, rpt_record *rec, const char **why) {
     }
     if (s->rec) *rec = *s->rec;
     if (s->why) *why = s->why;
+    else if (s->rc != RPT_OK) *why = rpt_strerror(RPT_E_NOMEM);
     return s->rc;
 }
 

@@ -138,6 +138,6 @@ FILE *fe_scratch(void) {
     FILE *f = fe_scratch_near(NULL, where, sizeof where);
     if (!f)
         fe_die(FE_EXIT_USAGE, "cannot make a scratch file in '%s': %s (TMPDIR chooses where)",
-               fe_safe(where), strerror(errno));
+               where, strerror(errno));
     return f;
 }

@@ -302,12 +302,16 @@ static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *r
     } else if (linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
         e = errno;
         close(fd);
-        if (e != EEXIST) { /* /proc will not name it: the named way, from now on */
+        /* /proc will not name it (not mounted, not allowed, another file
+         * system): the named way, from now on; a full disk or a name too
+         * long is this file's failure, said below */
+        if (e == ENOENT || e == EACCES || e == EPERM || e == EXDEV || e == EOPNOTSUPP) {
             x->unnamed = 0;
             return -1;
         }
-        /* what stands there says which words fit */
-        if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+        /* something was put there since check_leaf: what stands there
+         * says which words fit */
+        if (e == EEXIST && (rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     } else if (close(fd) != 0) {
         e = errno;
         unlinkat(dfd, leaf, 0);
@@ -332,10 +336,11 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
     int dfd, fd, rc;
 
     if ((rc = open_parent(x, rec->name, &dfd, &leaf)) != 0) return rc;
+    /* first, so that a file already there costs one look, not a write */
+    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     /* a held record needs a name to be found by; -f, a rename over */
     if (!keep_tmp && !x->force && x->unnamed && (rc = write_unnamed(x, dfd, leaf, rec)) >= 0)
         return rc;
-    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     if ((fd = create_tmp(x, dfd, tmp)) < 0) goto fail;
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
@@ -394,11 +399,11 @@ static void open_tar(xctx *x) {
         struct stat st;
         size_t n = strlen(x->tar_path);
         if (!x->force && lstat(x->tar_path, &st) == 0)
-            fe_die(FE_EXIT_USAGE, "'%s' exists; use -f to replace it", fe_safe(x->tar_path));
+            fe_die(FE_EXIT_USAGE, "'%s' exists; use -f to replace it", x->tar_path);
         if (!(x->tar_tmp = malloc(n + 16))) fe_die(FE_EXIT_USAGE, "out of memory");
         snprintf(x->tar_tmp, n + 16, "%s.rpt-XXXXXX", x->tar_path);
         if ((fd = mkstemp(x->tar_tmp)) < 0)
-            fe_die(FE_EXIT_USAGE, "cannot create '%s': %s", fe_safe(x->tar_tmp), strerror(errno));
+            fe_die(FE_EXIT_USAGE, "cannot create '%s': %s", x->tar_tmp, strerror(errno));
         tar_unnamed = x->tar_tmp;
         atexit(remove_unnamed_tar);
         (void)fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a tar is not one */
@@ -414,7 +419,7 @@ static void open_tar(xctx *x) {
 /* Stops on a write error: the temporary tar goes, nothing is left named. */
 static void tar_failed(xctx *x) {
     const char *why = archive_error_string(x->tar);
-    fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", fe_safe(x->tar_path),
+    fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", x->tar_path,
            why ? why : strerror(errno));
 }
 
@@ -425,7 +430,7 @@ static void tar_header(xctx *x, const rpt_record *rec, uint64_t size) {
     archive_entry_set_pathname_utf8(e, rec->name);
     if (!archive_entry_pathname(e)) /* no UTF-8 locale to convert through */
         fe_die(FE_EXIT_USAGE, "record '%s': its name cannot be written in this locale; "
-               "set LC_ALL to a UTF-8 locale", fe_safe(rec->name));
+               "set LC_ALL to a UTF-8 locale", rec->name);
     archive_entry_set_filetype(e, AE_IFREG);
     archive_entry_set_perm(e, 0644);
     archive_entry_set_size(e, (la_int64_t)size);
@@ -458,11 +463,11 @@ static void finish_tar(xctx *x) {
     if (!x->tar_tmp) return;
     /* on disk before it takes the name, as extracted files are */
     if (fsync(x->tar_fd) != 0 || close(x->tar_fd) != 0)
-        fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", fe_safe(x->tar_path), strerror(errno));
+        fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", x->tar_path, strerror(errno));
     if (x->force ? rename(x->tar_tmp, x->tar_path) != 0
                  : (link(x->tar_tmp, x->tar_path) != 0 || unlink(x->tar_tmp) != 0)) {
         int e = errno;
-        fe_die(FE_EXIT_USAGE, "cannot name the tar '%s': %s%s", fe_safe(x->tar_path), strerror(e),
+        fe_die(FE_EXIT_USAGE, "cannot name the tar '%s': %s%s", x->tar_path, strerror(e),
                e == EEXIST ? "; use -f to replace it" : "");
     }
     tar_unnamed = NULL;

@@ -94,3 +94,16 @@ PY
     printf '%s' "$output" > o; raw_free o
     [[ "$output" == *'c/back\\x1b\x1b]0;pwned\x07.txt'* ]]
 }
+
+@test "a message escapes a path once: a backslash is \\\\, not \\\\\\\\ (rpt-extract --tar, scratch files)" {
+    "$PACK" -q -s k.sec -o a.rpt b
+    touch 'x\y.tar'
+    run "$EXTRACT" -q -p k.pub --tar 'x\y.tar' a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'x\\\\y.tar' exists"* ]]
+    [[ "$output" != *'x\\\\y'* ]]
+    run sh -c "TMPDIR='/nonexistent\\dir' \"$EXTRACT\" -p k.pub -O - < a.rpt > all.out"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'/nonexistent\\\\dir'"* ]]
+    [[ "$output" != *'\\\\dir'* ]]
+}

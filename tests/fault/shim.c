@@ -236,7 +236,8 @@ int __wrap_unlink(const char *a) { return hit("unlink", IO) ? fail_io(EIO) : __r
 
 int __wrap_open(const char *path, int flags, ...) {
     mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
+    /* O_TMPFILE holds O_DIRECTORY's bit: a plain directory open has no mode */
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
         va_list ap;
         va_start(ap, flags);
         mode = (mode_t)va_arg(ap, unsigned);
