@@ -150,7 +150,7 @@ typedef struct pack {
     uint64_t *name_hash; /* one a input, for duplicates; freed once checked */
     size_t n_hash, hash_cap;
     uint8_t **owned;     /* archive members' contents, which inputs point to */
-    size_t n_owned;
+    size_t n_owned, owned_cap;
     struct dgroup *groups; /* the sections that have dictionaries of their own */
     size_t n_groups;
     int bad;        /* an input was refused: report them all, then stop */
@@ -606,9 +606,13 @@ static void add_member(void *arg, archive_member *m) {
     input e = input_of(name, given, m->len, m->have_mtime ? m->mtime : a->fallback_mtime);
     e.mem = m->data ? m->data : (const uint8_t *)"";
     if (m->data) {
-        uint8_t **v = realloc(pk->owned, (pk->n_owned + 1) * sizeof *v);
-        if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
-        pk->owned = v;
+        if (pk->n_owned == pk->owned_cap) {
+            size_t cap = pk->owned_cap ? pk->owned_cap * 2 : 64;
+            uint8_t **v = realloc(pk->owned, cap * sizeof *v);
+            if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
+            pk->owned = v;
+            pk->owned_cap = cap;
+        }
         pk->owned[pk->n_owned++] = m->data;
         m->data = NULL;
     }
