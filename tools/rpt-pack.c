@@ -679,6 +679,7 @@ static int by_name(const void *a, const void *b) {
 static uint64_t *repeated_hashes(pack *pk, size_t *n) {
     uint64_t *rep = NULL;
     *n = 0;
+    if (pk->n_hash < 2) return NULL; /* and qsort is never given a NULL */
     qsort(pk->name_hash, pk->n_hash, sizeof *pk->name_hash, by_hash);
     for (size_t i = 1; i < pk->n_hash; i++) {
         if (pk->name_hash[i] != pk->name_hash[i - 1] || (*n && rep[*n - 1] == pk->name_hash[i])) continue;
