@@ -309,8 +309,7 @@ static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *r
             x->unnamed = 0;
             return -1;
         }
-        /* something was put there since check_leaf: what stands there
-         * says which words fit */
+        /* what stands there says which words fit */
         if (e == EEXIST && (rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     } else if (close(fd) != 0) {
         e = errno;
@@ -336,11 +335,12 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
     int dfd, fd, rc;
 
     if ((rc = open_parent(x, rec->name, &dfd, &leaf)) != 0) return rc;
-    /* first, so that a file already there costs one look, not a write */
-    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
-    /* a held record needs a name to be found by; -f, a rename over */
+    /* a held record needs a name to be found by; -f, a rename over. No
+     * look first: linkat never replaces, and its EEXIST is the look (a
+     * file already there costs a write, but only where extraction fails) */
     if (!keep_tmp && !x->force && x->unnamed && (rc = write_unnamed(x, dfd, leaf, rec)) >= 0)
         return rc;
+    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
     if ((fd = create_tmp(x, dfd, tmp)) < 0) goto fail;
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
