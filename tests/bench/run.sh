@@ -306,13 +306,13 @@ bench tar-tzf "$RUNS" "$WARMUP" "tar tzf '$R/ref.tar.gz' >/dev/null"
 bench unzip-l "$RUNS" "$WARMUP" "unzip -l '$R/ref.zip' >/dev/null"
 bench unzip-p "$RUNS" "$WARMUP" "unzip -p '$R/ref.zip' '$member' >/dev/null"
 bench tar-xzf-one "$RUNS" "$WARMUP" "tar xzf '$R/ref.tar.gz' -O '$member' >/dev/null"
-# everything into a fresh directory. The rm -rf of the last run's files is
-# not timed: it is no part of extracting, and it costs the two sides
-# differently -- files rpt-extract has made durable (syncfs) have disk
-# blocks to free (and, mounted with discard, to trim), while files tar
-# wrote a moment ago are still only in the page cache.
-bench tar-xzf-all "$RUNS" "$WARMUP" "mkdir '$out/x-tar' && tar xzf '$R/ref.tar.gz' -C '$out/x-tar'" \
-    "rm -rf '$out/x-tar'"
+# everything, each run into a directory of its own, never used before:
+# nothing is deleted between runs (files are removed at the end). A
+# deletion just before would cost the two sides differently and at
+# random: ext4 skips recently deleted inodes when it makes new ones, and
+# files rpt-extract has made durable (syncfs) have disk blocks to free
+# and, mounted with discard, to trim, while tar's are still in memory.
+bench tar-xzf-all "$RUNS" "$WARMUP" "d=\$(mktemp -d '$out/x-tar.XXXXXX') && tar xzf '$R/ref.tar.gz' -C \"\$d\""
 bench gzip-t "$RUNS" "$WARMUP" "gzip -t '$R/ref.tar.gz'"
 rss tar-czf "tar czf '$R/ref.tar.gz' $paths"
 rss gzip-t "gzip -t '$R/ref.tar.gz'"
@@ -344,16 +344,18 @@ if [ -z "$rpt_missing" ]; then
     bench rpt-verify "$RUNS" "$WARMUP" "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     bench rpt-list "$RUNS" "$WARMUP" "'$BIN/rpt-list' '$A' >/dev/null"
     bench rpt-extract "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member' >/dev/null"
-    bench rpt-extract-all "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -q -P '$pub' -C '$out/x-rpt' '$A'" \
-        "rm -rf '$out/x-rpt'"
+    bench rpt-extract-all "$RUNS" "$WARMUP" "d=\$(mktemp -d '$out/x-rpt.XXXXXX') && '$BIN/rpt-extract' -q -P '$pub' -C \"\$d\" '$A'"
     rss rpt-pack "'$BIN/rpt-pack' -q -f -s '$out/bench.key' -o '$A' $paths"
     rss rpt-verify "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     rss rpt-list "'$BIN/rpt-list' '$A'"
     rss rpt-extract "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member'"
-    rss rpt-extract-all "rm -rf '$out/x-rpt' && '$BIN/rpt-extract' -q -P '$pub' -C '$out/x-rpt' '$A'"
+    rss rpt-extract-all "d=\$(mktemp -d '$out/x-rpt.XXXXXX') && '$BIN/rpt-extract' -q -P '$pub' -C \"\$d\" '$A'"
 else
     rm -f "$A" "$out/A-j1.rpt"
 fi
+
+# the extract-all runs' files, now that nothing more is timed
+rm -rf "$out"/x-tar.* "$out"/x-rpt.* "$out/x-tar" "$out/x-rpt"
 
 # ---------------------------------------------------------------- report
 
