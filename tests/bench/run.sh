@@ -153,6 +153,23 @@ top_dirs() {
 # pubkey PUBFILE: the base64 line of a minisign-style public key file.
 pubkey() { sed -n 2p "$1"; }
 
+# splice_scale: results.md carries the figures of the last --scale run
+# (results-scale.md) between markers, whichever mode wrote it last.
+splice_scale() {
+    [ -f "$here/results.md" ] && [ -f "$here/results-scale.md" ] || return 0
+    awk -v f="$here/results-scale.md" '
+        /^<!-- scale -->$/ { skip = 1; next }
+        /^<!-- \/scale -->$/ { skip = 0; next }
+        !skip { print }
+        END {
+            print "<!-- scale -->"
+            print "## At scale (tests/bench/run.sh --scale)"
+            print ""
+            while ((getline line < f) > 0) if (line !~ /^# /) print line
+            print "<!-- /scale -->"
+        }' "$here/results.md" >"$here/results.md.new" && mv "$here/results.md.new" "$here/results.md"
+}
+
 # ----------------------------------------------------------------- --scale
 
 if [ $mode = scale ]; then
@@ -242,20 +259,7 @@ print("-" if v is None else v)') || ib=-
         sed "s|$out|out|g; s|$BIN/||g" "$out/commands.tsv"
         echo '```'
     } >"$here/results-scale.md"
-    # results.md carries the scale figures too, between markers
-    if [ -f "$here/results.md" ]; then
-        awk -v f="$here/results-scale.md" '
-            /^<!-- scale -->$/ { skip = 1; next }
-            /^<!-- \/scale -->$/ { skip = 0; next }
-            !skip { print }
-            END {
-                print "<!-- scale -->"
-                print "## At scale (tests/bench/run.sh --scale)"
-                print ""
-                while ((getline line < f) > 0) if (line !~ /^# /) print line
-                print "<!-- /scale -->"
-            }' "$here/results.md" >"$here/results.md.new" && mv "$here/results.md.new" "$here/results.md"
-    fi
+    splice_scale
     say "results"
     cat "$here/results-scale.md"
     exit 0
@@ -465,6 +469,7 @@ fi
     sed "s|$out|out|g; s|$BIN/||g" "$out/commands.tsv"
     echo '```'
 } >"$here/results.md"
+splice_scale
 echo
 echo "wrote $here/results.md${svg_note:+ }${svg_note:-, $here/results.svg}"
 
