@@ -194,6 +194,14 @@ static void start_workers(fe_ahead *a, const char *path, const fe_keys *keys, si
     }
 }
 
+/* The one read-ahead running, for stop_at_exit. */
+static fe_ahead *running;
+
+/* fe_die() and exit() on the main thread run the exit handlers while the
+ * workers may be inside the library: they are stopped first, so that
+ * nothing is torn down under them. */
+static void stop_at_exit(void) { fe_ahead_stop(running); }
+
 fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, unsigned flags,
                          const uint64_t *order, uint64_t n) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -219,6 +227,9 @@ fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, u
         fe_ahead_stop(a);
         return NULL;
     }
+    static int registered;
+    if (!registered) registered = atexit(stop_at_exit) == 0;
+    running = a;
     return a;
 }
 
@@ -257,6 +268,7 @@ int fe_ahead_next(fe_ahead *a, rpt_record *rec, const char **why) {
 
 void fe_ahead_stop(fe_ahead *a) {
     if (!a) return;
+    if (running == a) running = NULL;
     pthread_mutex_lock(&a->mu);
     a->quit = 1;
     pthread_cond_broadcast(&a->cv_room);

@@ -399,3 +399,13 @@ mk_many() {
         [ "$(tail -n 1 rss)" -lt 40000 ] # KiB; 64 slots of 900 KB would be 57 MB
     fi
 }
+
+@test "extract everything to a full disk (-O > /dev/full) stops the read-ahead and says one line, exit 2" {
+    [ -w /dev/full ] || skip "no /dev/full"
+    mk_many m
+    "$PACK" -q -s k.sec -o m.rpt m
+    run sh -c "\"$EXTRACT\" -q -p k.pub -O m.rpt > /dev/full"
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"cannot write to standard output: No space left on device"* ]]
+}
