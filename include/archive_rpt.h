@@ -295,7 +295,7 @@ typedef struct rpt_writer rpt_writer;
 typedef struct rpt_writer_options {
     size_t size;            /* set by rpt_writer_options_init(); 0: 1.0 */
     int level;              /* zlib level 0..9; -1 = default (6) */
-    unsigned threads;       /* worker threads; 0 = one per online core */
+    unsigned threads;       /* worker threads; 0 = one per core it may use */
     int64_t created;        /* creation time; INT64_MIN = now */
     const uint8_t *archive_id; /* 16 bytes; NULL = random */
     const char *software;   /* creating software; NULL = "rpt <version>" */

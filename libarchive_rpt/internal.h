@@ -147,6 +147,9 @@ struct rpt_seckey {
 
 /* ----- names and text ----- */
 int rpti_utf8_valid(const uint8_t *s, size_t n);
+/* The cores this process may run on (its affinity mask, which taskset and
+ * container cpusets set), at least 1. */
+unsigned rpti_cpu_count(void);
 
 /* ----- record body (record.c) ----- */
 typedef struct rpt_recinfo {

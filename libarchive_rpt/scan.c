@@ -619,8 +619,8 @@ static void vpool_free(vpool *p) {
 /* 1 with workers, 0 to check every record on this thread. */
 static int vpool_init(vpool *p, const rpt_reader *r) {
     memset(p, 0, sizeof *p);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t t = cpus > 1 ? (size_t)(cpus > 16 ? 16 : cpus) : 1;
+    unsigned cpus = rpti_cpu_count();
+    size_t t = cpus > 16 ? 16 : cpus;
     if (t < 2) return 0;
     p->r = r;
     size_t n = 2 * t;

@@ -3,9 +3,11 @@
  * bounds-checked cursor, LEB128 varints, error strings and rpt_init. */
 #include "internal.h"
 
+#include <sched.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 const uint8_t rpti_magic[RPT_MAGIC_BYTES] = {0x80 | RPT_FORMAT_MAJOR, 'R', 'P', 'T',
@@ -230,4 +232,13 @@ int rpti_utf8_valid(const uint8_t *s, size_t n) {
         i += need + 1;
     }
     return 1;
+}
+
+unsigned rpti_cpu_count(void) {
+    /* the online count would put workers on cores this process may not use */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
 }

@@ -606,8 +606,8 @@ static int writer_new(rpt_writer **out, int mode, const rpt_seckey *sk, const rp
         return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");
     unsigned threads = opt->threads;
     if (threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
+        unsigned n = rpti_cpu_count();
+        threads = n > 64 ? 64 : n;
     }
     if (threads > 256) threads = 256;
     if (pool_start(w, threads)) return rpti_fail(&w->fail, RPT_E_NOMEM, "out of memory");

@@ -204,10 +204,10 @@ static void stop_at_exit(void) { fe_ahead_stop(running); }
 
 fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, unsigned flags,
                          const uint64_t *order, uint64_t n) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cpus = fe_cpu_count();
     /* one worker per core: checking a record costs more than writing its
      * file, so the caller waits on them more than they on it */
-    size_t want = cpus > 1 ? (size_t)cpus : 0;
+    size_t want = cpus > 1 ? cpus : 0;
     if (want > AHEAD_MAX_WORKERS) want = AHEAD_MAX_WORKERS;
     if (want == 0 || n < AHEAD_MIN_RECORDS) return NULL;
     fe_ahead *a = calloc(1, sizeof *a);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
@@ -801,4 +802,13 @@ int fe_read_fd(int fd, size_t max, uint8_t **out, size_t *len) {
     *out = buf;
     *len = n;
     return 0;
+}
+
+unsigned fe_cpu_count(void) {
+    cpu_set_t allowed;
+    long online;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+        return (unsigned)CPU_COUNT(&allowed);
+    online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (unsigned)online : 1u;
 }

@@ -159,6 +159,10 @@ FILE *fe_scratch(void);
  * gets the directory used or last tried, for messages. */
 FILE *fe_scratch_near(const char *near, char *where, size_t cap);
 
+/* The cores this process may run on: its affinity mask (taskset, a
+ * container's cpuset), else the online count; at least 1. */
+unsigned fe_cpu_count(void);
+
 /* A progress line on stderr, shown only when stderr is a terminal, not
  * quiet, and the job has run past one second. */
 typedef struct fe_progress {
