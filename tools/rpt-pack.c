@@ -508,10 +508,7 @@ static void add_manifest(pack *pk, manifest *m, const char *file) {
     char err[1024];
     if (manifest_load(file, m, err, sizeof err) != 0)
         fe_die(FE_EXIT_USAGE, "manifest '%s': %s", file, err);
-    char *dir = xstrdup(strcmp(file, "-") == 0 ? "." : file);
-    char *slash = strrchr(dir, '/');
-    if (slash) slash[slash == dir] = '\0';
-    else strcpy(dir, ".");
+    char *dir = dir_of(strcmp(file, "-") == 0 ? "." : file);
     for (size_t i = 0; i < m->n; i++) add_manifest_row(pk, file, dir, &m->rows[i]);
     free(dir);
 }
