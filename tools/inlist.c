@@ -28,17 +28,11 @@ void inlist_init(inlist *l, const char *near, size_t memory) {
     l->memory = memory;
 }
 
-/* The scratch file goes near the archive (that file system must hold
- * the archive anyway, and /tmp is often memory), else in $TMPDIR or /tmp
- * (fe_scratch_near). */
-static int spill_open(inlist *l) {
-    l->file = fe_scratch_near(l->near, l->where, sizeof l->where);
-    return l->file ? 0 : -1;
-}
-
-/* Moves what is in memory to the scratch file, making it first. */
+/* Moves what is in memory to the scratch file, making it first: near
+ * the archive (that file system must hold the archive anyway, and /tmp
+ * is often memory), else in $TMPDIR or /tmp (fe_scratch_near). */
 static int spill(inlist *l) {
-    if (!l->file && spill_open(l) != 0) return -1;
+    if (!l->file && !(l->file = fe_scratch_near(l->near, l->where, sizeof l->where))) return -1;
     if (l->len && fwrite(l->buf, 1, l->len, l->file) != l->len) return -1;
     l->len = 0;
     return 0;
