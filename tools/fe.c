@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -694,6 +695,11 @@ char *fe_name_normalise(const char *path, const char **why) {
         return NULL;
     }
     return out;
+}
+
+const char *fe_file_kind(unsigned mode) {
+    return S_ISDIR(mode) ? "a directory" : S_ISLNK(mode) ? "a symbolic link"
+           : S_ISFIFO(mode) ? "a FIFO" : S_ISREG(mode) ? "a regular file" : "a device or socket";
 }
 
 void fe_bytes_human(uint64_t n, char buf[32]) {

@@ -118,6 +118,10 @@ char *fe_name_normalise(const char *path, const char **why);
 /* 1 when the n bytes are valid UTF-8 with no NUL. */
 int fe_utf8_text(const uint8_t *p, size_t n);
 
+/* What a file that is not a regular one is, for a refusal: "a directory",
+ * "a symbolic link", "a FIFO", "a device or socket" (from st_mode). */
+const char *fe_file_kind(unsigned mode);
+
 /* "12.3 KiB" into buf. */
 void fe_bytes_human(uint64_t n, char buf[32]);
 

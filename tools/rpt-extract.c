@@ -37,15 +37,15 @@ static const char usage_text[] =
     "  -O, --to-stdout    write the payloads to standard output instead\n"
     "      --tar FILE     write the records into a pax tar FILE ('-': standard\n"
     "                     output) instead, each with its issued time as mtime\n"
-    "  -f, --force        replace existing files (or the --tar FILE)\n"
+    "  -f, --force        replace existing regular files (or the --tar FILE)\n"
     "      --glob         NAMEs are shell patterns (* ? [...])\n"
     "      --salvage      damaged archive: extract every intact, verified record,\n"
     "                     report what was lost and which records no valid seal\n"
     "                     covers\n"
     FE_SELECT_HELP
     "      --no-verify    skip signature and digest checks (says so)\n"
-    "      --sync-each    fsync every file before it takes its name (slow; by\n"
-    "                     default one syncfs() at the end makes it all durable)\n"
+    "      --sync         exit only once every file is on disk (one syncfs())\n"
+    "      --sync-each    fsync every file before it takes its name (slow)\n"
     "  -v, --verbose      name each file as it is extracted\n"
     "  -q, --quiet        no notes\n"
     "  -h, --help         show this help;  -V, --version  show the version\n"
@@ -72,6 +72,7 @@ typedef struct xctx {
     const char *dir, *archive;
     int to_stdout, force, glob, salvage, no_verify, quiet, verbose;
     int sync_each;         /* --sync-each: fsync every file before its rename */
+    int sync_end;          /* --sync: one syncfs() before exit 0 */
     uint64_t bytes_out;    /* payload bytes written, for the summary */
     fe_select sel;
     const char *tar_path;  /* --tar FILE, or NULL */
@@ -222,19 +223,24 @@ static int open_parent(xctx *x, const char *name, int *dirfd, const char **leaf)
     return 0;
 }
 
-/* Refuses a leaf that is a directory, or that exists at all without -f.
- * Returns 0 or an exit status, having said why. */
-static int check_leaf(const xctx *x, int dfd, const char *leaf, const char *name) {
+/* What stands at leaf: nothing, or a regular file that -f may replace
+ * (*replacing is then set), gives 0. Anything else is refused, even with
+ * -f: a directory, a symbolic link, a FIFO, a device or a socket is not a
+ * file an extraction made, and renaming over /dev/null as root would
+ * remove it. Returns 0 or an exit status, having said why. */
+static int check_leaf(const xctx *x, int dfd, const char *leaf, const char *name, int *replacing) {
     struct stat st;
+    if (replacing) *replacing = 0;
     if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
-    if (S_ISDIR(st.st_mode)) {
-        fe_warn("'%s' is a directory; record not extracted", name);
+    if (!S_ISREG(st.st_mode)) {
+        fe_warn("'%s' is %s, not a regular file; record not extracted", name, fe_file_kind(st.st_mode));
         return FE_EXIT_USAGE;
     }
     if (!x->force) {
         fe_warn("'%s' exists; use -f to replace it", name);
         return FE_EXIT_USAGE;
     }
+    if (replacing) *replacing = 1;
     return 0;
 }
 
@@ -252,26 +258,28 @@ static int create_tmp(xctx *x, int dfd, char *tmp) {
     return -1;
 }
 
-/* Writes the payload and the issued time into fd. With --sync-each on
- * disk before it takes the final name, so a crash leaves the old file or
- * the whole new one. By default the durability comes from one syncfs()
- * at the end (sync_all), as the archive itself is the durable copy and a
- * crashed extraction is simply run again. Returns 0, or -1 with errno. */
-static int fill(const xctx *x, int fd, const rpt_record *rec) {
+/* Writes the payload and the issued time into fd; with durable, on disk
+ * before it takes the final name, so that a crash leaves the old file or
+ * the whole new one. That is done for --sync-each, and for a file that
+ * replaces another (-f): what was there is never traded for an empty
+ * file. New files are left to the system to write, as tar and unzip
+ * do: the archive is the durable copy, and --sync waits for them all at
+ * the end (sync_all). Returns 0, or -1 with errno. */
+static int fill(const xctx *x, int fd, const rpt_record *rec, int durable) {
     struct timespec times[2];
     times[0].tv_sec = 0;
     times[0].tv_nsec = UTIME_OMIT;
     times[1].tv_sec = (time_t)rec->issued;
     times[1].tv_nsec = 0;
     if (write_all(fd, rec->data, rec->data_len) != 0 || futimens(fd, times) != 0 ||
-        (x->sync_each && fsync(fd) != 0))
+        ((durable || x->sync_each) && fsync(fd) != 0))
         return -1;
     return 0;
 }
 
 /* fill(), then close(fd) whatever happened. */
-static int fill_close(const xctx *x, int fd, const rpt_record *rec) {
-    if (fill(x, fd, rec) != 0) {
+static int fill_close(const xctx *x, int fd, const rpt_record *rec, int durable) {
+    if (fill(x, fd, rec, durable) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -296,7 +304,7 @@ static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *r
         return -1;
     }
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (fill(x, fd, rec) != 0) {
+    if (fill(x, fd, rec, 0) != 0) {
         e = errno;
         close(fd);
     } else if (linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
@@ -310,7 +318,7 @@ static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *r
             return -1;
         }
         /* what stands there says which words fit */
-        if (e == EEXIST && (rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+        if (e == EEXIST && (rc = check_leaf(x, dfd, leaf, rec->name, NULL)) != 0) return rc;
     } else if (close(fd) != 0) {
         e = errno;
         unlinkat(dfd, leaf, 0);
@@ -332,7 +340,7 @@ static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *r
 static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
     char tmp[40];
     const char *leaf;
-    int dfd, fd, rc;
+    int dfd, fd, rc, replacing;
 
     if ((rc = open_parent(x, rec->name, &dfd, &leaf)) != 0) return rc;
     /* a held record needs a name to be found by; -f, a rename over. No
@@ -340,12 +348,12 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
      * file already there costs a write, but only where extraction fails) */
     if (!keep_tmp && !x->force && x->unnamed && (rc = write_unnamed(x, dfd, leaf, rec)) >= 0)
         return rc;
-    if ((rc = check_leaf(x, dfd, leaf, rec->name)) != 0) return rc;
+    if ((rc = check_leaf(x, dfd, leaf, rec->name, &replacing)) != 0) return rc;
     if ((fd = create_tmp(x, dfd, tmp)) < 0) goto fail;
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
     fe_temp *temp = keep_tmp ? NULL : fe_temp_add(dfd, tmp);
-    if (fill_close(x, fd, rec) != 0) {
+    if (fill_close(x, fd, rec, replacing) != 0) {
         int e = errno;
         unlinkat(dfd, tmp, 0);
         fe_temp_forget(temp);
@@ -398,15 +406,22 @@ static void open_tar(xctx *x) {
     } else {
         struct stat st;
         size_t n = strlen(x->tar_path);
-        if (!x->force && lstat(x->tar_path, &st) == 0)
-            fe_die(FE_EXIT_USAGE, "'%s' exists; use -f to replace it", x->tar_path);
+        int there = lstat(x->tar_path, &st) == 0;
+        if (there && !S_ISREG(st.st_mode))
+            fe_usage_error("'%s' is %s, not a regular file; --tar writes a regular file, or "
+                           "standard output with --tar -", x->tar_path, fe_file_kind(st.st_mode));
+        if (there && !x->force) fe_die(FE_EXIT_USAGE, "'%s' exists; use -f to replace it", x->tar_path);
         if (!(x->tar_tmp = malloc(n + 16))) fe_die(FE_EXIT_USAGE, "out of memory");
         snprintf(x->tar_tmp, n + 16, "%s.rpt-XXXXXX", x->tar_path);
         if ((fd = mkstemp(x->tar_tmp)) < 0)
             fe_die(FE_EXIT_USAGE, "cannot create '%s': %s", x->tar_tmp, strerror(errno));
         tar_unnamed = x->tar_tmp;
         atexit(remove_unnamed_tar);
-        (void)fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a tar is not one */
+        /* mkstemp's 0600 is for secrets; a tar is not one, and the umask
+         * decides, as for any file */
+        mode_t mask = umask(0);
+        umask(mask);
+        (void)fchmod(fd, 0666 & ~mask);
     }
     x->tar_fd = fd;
     if (!(x->tar = a = archive_write_new())) fe_die(FE_EXIT_USAGE, "out of memory");
@@ -851,10 +866,12 @@ static int open_dir(const char *dir) {
     return fd;
 }
 
-/* One syncfs() makes every extracted file and every rename durable; an
- * error it reports (Linux 5.8 on) is a write that did not reach the disk. */
+/* --sync: one syncfs() makes every extracted file and every name durable;
+ * an error it reports (Linux 5.8 on) is a write that did not reach the
+ * disk. Not the default: on two cores it costs as much as a third of the
+ * whole extraction, which tar and unzip never pay. */
 static void sync_all(xctx *x) {
-    if (x->sync_each || x->dirfd < 0 || x->extracted == 0) return;
+    if (!x->sync_end || x->dirfd < 0 || x->extracted == 0) return;
     if (syncfs(x->dirfd) != 0) {
         fe_warn("cannot make the extracted files durable in '%s': %s", x->dir, strerror(errno));
         problem(x, FE_EXIT_USAGE);
@@ -873,7 +890,7 @@ static void summary(const xctx *x, double started) {
 }
 
 int main(int argc, char **argv) {
-    enum { O_GLOB = 256, O_SALVAGE, O_NO_VERIFY, O_TAR, O_SYNC_EACH };
+    enum { O_GLOB = 256, O_SALVAGE, O_NO_VERIFY, O_TAR, O_SYNC_END, O_SYNC_EACH };
     static const struct option longopts[] = {
         {"public", required_argument, NULL, 'p'},
         {"pubkey", required_argument, NULL, 'P'},
@@ -884,6 +901,7 @@ int main(int argc, char **argv) {
         {"salvage", no_argument, NULL, O_SALVAGE},
         {"no-verify", no_argument, NULL, O_NO_VERIFY},
         {"tar", required_argument, NULL, O_TAR},
+        {"sync", no_argument, NULL, O_SYNC_END},
         {"sync-each", no_argument, NULL, O_SYNC_EACH},
         FE_SELECT_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
@@ -910,6 +928,7 @@ int main(int argc, char **argv) {
         case O_GLOB: x.glob = 1; break;
         case O_SALVAGE: x.salvage = 1; break;
         case O_NO_VERIFY: x.no_verify = 1; break;
+        case O_SYNC_END: x.sync_end = 1; break;
         case O_SYNC_EACH: x.sync_each = 1; break;
         case O_TAR: x.tar_path = optarg; break;
         case 'v': x.verbose = 1; break;

@@ -1422,9 +1422,7 @@ static void check_output(const pack *pk) {
     }
     if (!S_ISREG(st.st_mode))
         fe_usage_error("'%s' is %s, not a regular file; rpt-pack writes archives to regular files, "
-                       "or to standard output with -o -", pk->out_path,
-                       S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symbolic link"
-                       : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
+                       "or to standard output with -o -", pk->out_path, fe_file_kind(st.st_mode));
     if (!pk->append && !pk->force)
         fe_usage_error("'%s' exists; use -f to overwrite it or --append to add to it", pk->out_path);
 }

@@ -314,9 +314,12 @@ bench tar-xzf-one "$RUNS" "$WARMUP" "tar xzf '$R/ref.tar.gz' -O '$member' >/dev/
 # nothing is deleted between runs (files are removed at the end). A
 # deletion just before would cost the two sides differently and at
 # random: ext4 skips recently deleted inodes when it makes new ones, and
-# files rpt-extract has made durable (syncfs) have disk blocks to free
-# and, mounted with discard, to trim, while tar's are still in memory.
+# files made durable have disk blocks to free and, mounted with discard,
+# to trim, while others may still be in memory. Then the same made
+# durable: tar and sync -f (one syncfs), against rpt-extract --sync. The
+# warm-up run's sync also writes out the runs before it.
 bench tar-xzf-all "$RUNS" "$WARMUP" "d=\$(mktemp -d '$out/x-tar.XXXXXX') && tar xzf '$R/ref.tar.gz' -C \"\$d\""
+bench tar-xzf-all-sync "$RUNS" "$WARMUP" "d=\$(mktemp -d '$out/x-tar.XXXXXX') && tar xzf '$R/ref.tar.gz' -C \"\$d\" && sync -f \"\$d\""
 bench gzip-t "$RUNS" "$WARMUP" "gzip -t '$R/ref.tar.gz'"
 rss tar-czf "tar czf '$R/ref.tar.gz' $paths"
 rss gzip-t "gzip -t '$R/ref.tar.gz'"
@@ -349,6 +352,7 @@ if [ -z "$rpt_missing" ]; then
     bench rpt-list "$RUNS" "$WARMUP" "'$BIN/rpt-list' '$A' >/dev/null"
     bench rpt-extract "$RUNS" "$WARMUP" "'$BIN/rpt-extract' -P '$pub' -O '$A' '$member' >/dev/null"
     bench rpt-extract-all "$RUNS" "$WARMUP" "d=\$(mktemp -d '$out/x-rpt.XXXXXX') && '$BIN/rpt-extract' -q -P '$pub' -C \"\$d\" '$A'"
+    bench rpt-extract-all-sync "$RUNS" "$WARMUP" "d=\$(mktemp -d '$out/x-rpt.XXXXXX') && '$BIN/rpt-extract' -q --sync -P '$pub' -C \"\$d\" '$A'"
     rss rpt-pack "'$BIN/rpt-pack' -q -f -s '$out/bench.key' -o '$A' $paths"
     rss rpt-verify "'$BIN/rpt-verify' -q -P '$pub' '$A'"
     rss rpt-list "'$BIN/rpt-list' '$A'"
@@ -382,6 +386,7 @@ table=$(
     row unzip-l "unzip -l"
     row tar-xzf-one "tar xzf -O, one member"
     row tar-xzf-all "tar xzf, everything"
+    row tar-xzf-all-sync "tar xzf, everything, then sync -f"
     row unzip-p "unzip -p, one member"
     row gzip-t "gzip -t"
     if [ -z "$rpt_missing" ]; then
@@ -391,6 +396,7 @@ table=$(
         row rpt-list "rpt-list"
         row rpt-extract "rpt-extract -P KEY -O, one member"
         row rpt-extract-all "rpt-extract -P KEY -C DIR, everything"
+        row rpt-extract-all-sync "rpt-extract --sync -P KEY -C DIR, everything"
     fi
 )
 : >"$out/ratios.dat"
@@ -409,6 +415,7 @@ ratios=$(
     r "list" "$(med rpt-list)" "$(med unzip-l)" "unzip -l" "$TARGET_LIST"
     r "extract" "$(med rpt-extract)" "$(med unzip-p)" "unzip -p" "$TARGET_EXTRACT"
     r "extract all" "$(med rpt-extract-all)" "$(med tar-xzf-all)" "tar xzf" "$TARGET_EXTRACT_ALL"
+    r "extract all, on disk" "$(med rpt-extract-all-sync)" "$(med tar-xzf-all-sync)" "tar xzf; sync -f" "$TARGET_EXTRACT_ALL"
 )
 echo "$table"
 echo

@@ -72,7 +72,7 @@ setup() {
     [ -z "$(ls victim)" ]
 }
 
-@test "extract does not write through a symlink in place of a file, even with -f" {
+@test "extract neither writes through nor replaces a symlink in place of a file, even with -f" {
     mkdir -p out/b
     echo precious > target
     ln -s ../../target out/b/weather.txt
@@ -80,10 +80,32 @@ setup() {
     [ "$status" -eq 2 ]
     [ "$(cat target)" = precious ]
     run "$EXTRACT" -p k.pub -f -C out a.rpt b/weather.txt
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'b/weather.txt' is a symbolic link, not a regular file; record not extracted"* ]]
     [ "$(cat target)" = precious ]
-    [ ! -L out/b/weather.txt ]
-    cmp b/weather.txt out/b/weather.txt
+    [ -L out/b/weather.txt ]
+}
+
+@test "-f never replaces a FIFO or a device; a regular file it does, and the rest still come out" {
+    mkdir -p out/b
+    mkfifo out/b/weather.txt
+    run "$EXTRACT" -p k.pub -f -C out a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'b/weather.txt' is a FIFO, not a regular file"* ]]
+    [ -p out/b/weather.txt ]
+    cmp b/narcotics.txt out/b/narcotics.txt
+    # a device where a file goes (as root, -C /dev would otherwise replace
+    # /dev/null); making one needs root
+    if [ "$(id -u)" = 0 ] && mkdir -p dev/b && mknod dev/b/weather.txt c 1 3 2>/dev/null; then
+        run "$EXTRACT" -p k.pub -f -C dev a.rpt b/weather.txt
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"a device or socket, not a regular file"* ]]
+        [ -c dev/b/weather.txt ]
+    fi
+    echo old > out/b/narcotics.txt
+    run "$EXTRACT" -p k.pub -f -C out a.rpt b/narcotics.txt
+    [ "$status" -eq 0 ]
+    cmp b/narcotics.txt out/b/narcotics.txt
 }
 
 @test "extract refuses a directory where a file goes" {
@@ -271,19 +293,30 @@ PY
     [[ "$output" != *"extracted under"* ]]
 }
 
-@test "durability: one syncfs at the end by default, an fsync per file with --sync-each" {
+# syncs FILE -- how many of each sync call an strace -o FILE shows: "F S"
+syncs() {
+    echo "$(grep -c 'fsync(' "$1" || true) $(grep -c 'syncfs(' "$1" || true)"
+}
+
+@test "durability: new files left to the system, --sync waits once, --sync-each per file, a replaced file always" {
     strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
     # LeakSanitizer cannot run under ptrace; the syncs are the same without it
     export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
     "$PACK" -q -f -s k.sec -o a.rpt b
-    strace -f -qq -e trace=fsync,fdatasync,syncfs -o t1 "$EXTRACT" -q -p k.pub -C o1 a.rpt
-    [ "$(grep -c '^[0-9]* *fsync(' t1 || true)" -eq 0 ]
-    [ "$(grep -c 'syncfs(' t1)" -eq 1 ]
-    strace -f -qq -e trace=fsync,fdatasync,syncfs -o t2 "$EXTRACT" -q --sync-each -p k.pub -C o2 a.rpt
-    [ "$(grep -c 'fsync(' t2)" -ge 3 ]
-    [ "$(grep -c 'syncfs(' t2 || true)" -eq 0 ]
-    cmp b/court/notice-17.txt o1/b/court/notice-17.txt
-    cmp b/court/notice-17.txt o2/b/court/notice-17.txt
+    n=$(find b -type f | wc -l)
+    T="strace -f -qq -e trace=fsync,fdatasync,syncfs"
+    $T -o t1 "$EXTRACT" -q -p k.pub -C o1 a.rpt
+    [ "$(syncs t1)" = "0 0" ]
+    $T -o t2 "$EXTRACT" -q --sync -p k.pub -C o2 a.rpt
+    [ "$(syncs t2)" = "0 1" ]
+    $T -o t3 "$EXTRACT" -q --sync-each -p k.pub -C o3 a.rpt
+    [ "$(syncs t3)" = "$n 0" ]
+    # -f over two files that are there: those two are on disk before they
+    # replace what was there; the new ones are not waited for
+    rm o1/b/weather.txt o1/b/court/notice-17.txt
+    $T -o t4 "$EXTRACT" -q -f -p k.pub -C o1 a.rpt
+    [ "$(syncs t4)" = "$((n - 2)) 0" ]
+    for o in o1 o2 o3; do diff -r b $o/b; done
 }
 
 @test "extracted files follow the umask" {

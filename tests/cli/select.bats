@@ -209,6 +209,23 @@ tar_out() {
 # tar_names TAR -- the tar's names and mtimes (UTC) as tar(1) lists them.
 tar_names() { TZ=UTC tar tvf "$1" | awk '{print $4 "T" $5 "  " $6}'; }
 
+@test "--tar never replaces a FIFO or a symbolic link, and its file follows the umask" {
+    tar_out
+    mkfifo f.tar
+    run "$EXTRACT" -p k.pub -f --tar f.tar a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'f.tar' is a FIFO, not a regular file"* ]]
+    [ -p f.tar ]
+    echo keep > target && ln -s target l.tar
+    run "$EXTRACT" -p k.pub -f --tar l.tar a.rpt
+    [ "$status" -eq 2 ]
+    [ -L l.tar ] && [ "$(cat target)" = keep ]
+    (umask 077 && "$EXTRACT" -q -p k.pub --tar private.tar a.rpt)
+    [ "$(stat -c %a private.tar)" = 600 ]
+    (umask 022 && "$EXTRACT" -q -p k.pub --tar shared.tar a.rpt)
+    [ "$(stat -c %a shared.tar)" = 644 ]
+}
+
 @test "extract --tar: a pax tar of the selected records, mtime = issued, the same bytes" {
     tar_out
     run "$EXTRACT" -p k.pub --tar b.tar a.rpt
