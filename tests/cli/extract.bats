@@ -293,6 +293,26 @@ PY
     [[ "$output" != *"extracted under"* ]]
 }
 
+@test "unnamed files take their names by descriptor, or through /proc where the kernel refuses that" {
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    n=$(find b -type f | wc -l)
+    strace -f -qq -e trace=linkat -o t1 "$EXTRACT" -q -p k.pub -C o1 a.rpt
+    if [ "$(grep -c 'AT_EMPTY_PATH) = 0' t1 || true)" -ne "$n" ]; then
+        # a kernel before 6.10, without CAP_DAC_READ_SEARCH: one refusal,
+        # then /proc for every file
+        [ "$(grep -c 'AT_EMPTY_PATH) = -1' t1)" -eq 1 ]
+    fi
+    # a refusal, as an older kernel gives it, is taken once and for all
+    strace -f -qq -e trace=linkat -e inject=linkat:error=ENOENT:when=1 -o t2 \
+        "$EXTRACT" -q -p k.pub -C o2 a.rpt
+    [ "$(grep -c 'AT_EMPTY_PATH' t2)" -eq 1 ]
+    [ "$(grep -c '"/proc/self/fd/[0-9]*", .*AT_SYMLINK_FOLLOW) = 0' t2)" -eq "$n" ]
+    diff -r b o1/b
+    diff -r b o2/b
+    [ -z "$(find o1 o2 -name '.rpt-*')" ]
+}
+
 # syncs FILE -- how many of each sync call an strace -o FILE shows: "F S"
 syncs() {
     echo "$(grep -c 'fsync(' "$1" || true) $(grep -c 'syncfs(' "$1" || true)"
