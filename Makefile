@@ -44,12 +44,6 @@ DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libsodium zlib)
 DEP_LIBS = $(shell $(PKG_CONFIG) --libs libsodium zlib)
 LIBS = $(DEP_LIBS) -lpthread
 
-# libarchive (optional): tar/zip in and out
-ifeq ($(shell $(PKG_CONFIG) --exists libarchive 2>/dev/null && echo yes),yes)
-ARCHIVE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libarchive) -DRPT_HAVE_LIBARCHIVE
-ARCHIVE_LIBS = $(shell $(PKG_CONFIG) --libs libarchive)
-endif
-
 # EXTRA_CFLAGS is the test targets' own (-Werror, sanitizers).
 COMPILE = $(CC) $(RPT_CPPFLAGS) $(DEP_CFLAGS) $(CPPFLAGS) $(RPT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LINK = $(CC) $(RPT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS)
@@ -77,7 +71,8 @@ MAN3 := $(sort $(wildcard man/*.3))
 MAN5 := $(sort $(wildcard man/*.5))
 
 # libarchive is optional: with it rpt-pack reads tar and zip members
-# (--from-archive); without it that option says so and exits 2.
+# (--from-archive) and rpt-extract writes them (--tar); without it those
+# options say so and exit 2.
 HAVE_LIBARCHIVE = $(shell $(PKG_CONFIG) --exists libarchive && echo 1)
 ARCHIVE_CFLAGS = $(if $(HAVE_LIBARCHIVE),-DRPT_HAVE_LIBARCHIVE $(shell $(PKG_CONFIG) --cflags libarchive))
 ARCHIVE_LIBS = $(if $(HAVE_LIBARCHIVE),$(shell $(PKG_CONFIG) --libs libarchive))
