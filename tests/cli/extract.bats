@@ -339,6 +339,22 @@ syncs() {
     for o in o1 o2 o3; do diff -r b $o/b; done
 }
 
+@test "durability faults: a failed --sync is exit 2; a replacement that cannot reach the disk leaves the old file" {
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    run strace -f -qq -o /dev/null -e trace=syncfs -e inject=syncfs:error=EIO \
+        "$EXTRACT" -q --sync -p k.pub -C o1 a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"cannot make the extracted files durable in 'o1': Input/output error"* ]]
+    mkdir -p o2/b && echo old > o2/b/weather.txt
+    run strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO \
+        "$EXTRACT" -q -f -p k.pub -C o2 a.rpt b/weather.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"cannot extract 'b/weather.txt' into 'o2': Input/output error"* ]]
+    [ "$(cat o2/b/weather.txt)" = old ]
+    [ -z "$(find o2 -name '.rpt-*')" ]
+}
+
 @test "extracted files follow the umask" {
     "$PACK" -q -f -s k.sec -o a.rpt b
     (umask 077 && "$EXTRACT" -q -p k.pub -C private a.rpt)
