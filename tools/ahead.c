@@ -128,7 +128,7 @@ static void give_way(void) {
     int nice_now = getpriority(PRIO_PROCESS, 0);
     if (nice_now == -1 && errno != 0) return;
     int nicer = nice_now + AHEAD_NICER > 19 ? 19 : nice_now + AHEAD_NICER;
-    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), nicer);
+    (void)setpriority(PRIO_PROCESS, 0, nicer); /* 0: this thread, on Linux */
 #endif
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +233,11 @@ static int open_parent(xctx *x, const char *name, int *dirfd, const char **leaf)
 static int check_leaf(const xctx *x, int dfd, const char *leaf, const char *name, int *replacing) {
     struct stat st;
     if (replacing) *replacing = 0;
-    if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return 0;
+        fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
+        return FE_EXIT_USAGE;
+    }
     if (!S_ISREG(st.st_mode)) {
         fe_warn("'%s' is %s, not a regular file; record not extracted", name, fe_file_kind(st.st_mode));
         return FE_EXIT_USAGE;
@@ -289,13 +294,6 @@ static int fill_close(const xctx *x, int fd, const rpt_record *rec, int durable)
     return close(fd);
 }
 
-/* Without -f: an unnamed file (O_TMPFILE) in dfd, given its name only
- * once complete, through /proc/self/fd, by a link that never replaces
- * anything. An interrupt, a kill -9 or a crash leaves nothing behind, and
- * the directory gets one name instead of a temporary one and a rename.
- * Returns 0 or an exit status, having said why; or -1 when no unnamed
- * file is to be had here, for the caller to use a named temporary
- * (x->unnamed is cleared when that is for good). */
 #ifdef O_TMPFILE
 /* Gives the unnamed file fd the name leaf in dfd. The descriptor itself
  * (AT_EMPTY_PATH) saves a walk through /proc for each file (4 ms of 137
@@ -315,6 +313,13 @@ static int link_unnamed(xctx *x, int fd, int dfd, const char *leaf) {
 }
 #endif
 
+/* Without -f: an unnamed file (O_TMPFILE) in dfd, given its name only
+ * once complete (link_unnamed), by a link that never replaces anything.
+ * An interrupt or a kill -9 leaves nothing behind, and the directory
+ * gets one name instead of a temporary one and a rename. Returns 0 or an
+ * exit status, having said why; or -1 when no unnamed file is to be had
+ * here, for the caller to use a named temporary (x->unnamed is cleared
+ * when that is for good). */
 static int write_unnamed(xctx *x, int dfd, const char *leaf, const rpt_record *rec) {
 #ifdef O_TMPFILE
     int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666), e, rc;
@@ -371,7 +376,9 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
     /* until it has its name, an interrupt removes it (it is not kept open
      * for the holding of a pipe extract: those are forgotten at the end) */
     fe_temp *temp = keep_tmp ? NULL : fe_temp_add(dfd, tmp);
-    if (fill_close(x, fd, rec, replacing) != 0) {
+    /* a held record (a pipe) takes its name only once its seal checks,
+     * and with -f a file may have come to stand there by then */
+    if (fill_close(x, fd, rec, replacing || (keep_tmp && x->force)) != 0) {
         int e = errno;
         unlinkat(dfd, tmp, 0);
         fe_temp_forget(temp);
@@ -486,8 +493,19 @@ static void tar_member(xctx *x, const rpt_record *rec) {
     tar_data(x, rec->data, rec->data_len);
 }
 
+/* --sync: the tar's name on disk too, by an fsync of its directory. */
+static void sync_tar_name(const xctx *x) {
+    char *copy = strdup(x->tar_path);
+    if (!copy) fe_die(FE_EXIT_USAGE, "out of memory");
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int e = fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    free(copy);
+    if (e) fe_die(FE_EXIT_USAGE, "cannot make the tar '%s' durable: %s", x->tar_path, strerror(e));
+}
+
 /* Ends the tar and gives it its name (without -f, never over a file that
- * appeared meanwhile). */
+ * appeared meanwhile; with -f, only over a regular file). */
 static void finish_tar(xctx *x) {
     int rc = archive_write_close(x->tar);
     if (rc != ARCHIVE_OK) tar_failed(x);
@@ -497,6 +515,10 @@ static void finish_tar(xctx *x) {
     /* on disk before it takes the name, as extracted files are */
     if (fsync(x->tar_fd) != 0 || close(x->tar_fd) != 0)
         fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", x->tar_path, strerror(errno));
+    struct stat st; /* what came to stand there while the tar was written */
+    if (x->force && lstat(x->tar_path, &st) == 0 && !S_ISREG(st.st_mode))
+        fe_die(FE_EXIT_USAGE, "'%s' is %s, not a regular file; the tar is not written",
+               x->tar_path, fe_file_kind(st.st_mode));
     if (x->force ? rename(x->tar_tmp, x->tar_path) != 0
                  : (link(x->tar_tmp, x->tar_path) != 0 || unlink(x->tar_tmp) != 0)) {
         int e = errno;
@@ -506,6 +528,7 @@ static void finish_tar(xctx *x) {
     tar_unnamed = NULL;
     free(x->tar_tmp);
     x->tar_tmp = NULL;
+    if (x->sync_end) sync_tar_name(x);
 }
 #else
 static void open_tar(xctx *x) {
@@ -601,8 +624,11 @@ static void release(xctx *x, const held *h) {
         problem(x, rc);
         return;
     }
-    rc = place_or_say(dfd, h->tmp, leaf, name, x->force);
-    if (rc < 0) {
+    /* with -f, whatever came to stand there while the record was held
+     * is looked at again: only a regular file is replaced */
+    if (x->force && (rc = check_leaf(x, dfd, leaf, name, NULL)) != 0)
+        unlinkat(dfd, h->tmp, 0);
+    else if ((rc = place_or_say(dfd, h->tmp, leaf, name, x->force)) < 0) {
         fe_warn("cannot extract '%s' into '%s': %s", name, x->dir, strerror(errno));
         rc = FE_EXIT_USAGE;
     }
@@ -886,8 +912,8 @@ static int open_dir(const char *dir) {
 
 /* --sync: one syncfs() makes every extracted file and every name durable;
  * an error it reports (Linux 5.8 on) is a write that did not reach the
- * disk. Not the default: on two cores it costs as much as a third of the
- * whole extraction, which tar and unzip never pay. */
+ * disk. Not the default: on two cores it adds a sixth to the whole
+ * extraction (make bench), which tar and unzip never pay. */
 static void sync_all(xctx *x) {
     if (!x->sync_end || x->dirfd < 0 || x->extracted == 0) return;
     if (syncfs(x->dirfd) != 0) {
@@ -967,6 +993,10 @@ int main(int argc, char **argv) {
     from_stdin = strcmp(x.archive, "-") == 0;
     if (x.no_verify && (from_stdin || x.salvage))
         fe_usage_error("--no-verify needs random access; a pipe or a salvage scan always verifies");
+    if ((x.sync_end || x.sync_each) &&
+        (x.to_stdout || (x.tar_path && strcmp(x.tar_path, "-") == 0)))
+        fe_usage_error("--sync and --sync-each make files durable; -O and --tar - write to "
+                       "standard output");
     if (x.tar_path && (x.to_stdout || dir_given))
         fe_usage_error("--tar writes one file; -O and -C do not apply to it");
     if (x.tar_path && x.no_verify)
@@ -978,8 +1008,9 @@ int main(int argc, char **argv) {
     if (x.tar_path) open_tar(&x); /* says it is unsupported, before any work */
 #endif
     if (!x.to_stdout && !x.tar_path) x.dirfd = open_dir(x.dir);
-    /* an unnamed file is named through /proc/self/fd */
-    x.unnamed = access("/proc/self/fd", X_OK) == 0;
+    /* an unnamed file is named by its descriptor, or through /proc/self/fd;
+     * where neither will do, the first failure turns them off */
+    x.unnamed = 1;
     x.link_empty = 1;
 
     if (from_stdin) {

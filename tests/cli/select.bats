@@ -219,11 +219,29 @@ tar_names() { TZ=UTC tar tvf "$1" | awk '{print $4 "T" $5 "  " $6}'; }
     echo keep > target && ln -s target l.tar
     run "$EXTRACT" -p k.pub -f --tar l.tar a.rpt
     [ "$status" -eq 2 ]
+    [[ "$output" == *"'l.tar' is a symbolic link, not a regular file"* ]]
     [ -L l.tar ] && [ "$(cat target)" = keep ]
     (umask 077 && "$EXTRACT" -q -p k.pub --tar private.tar a.rpt)
     [ "$(stat -c %a private.tar)" = 600 ]
     (umask 022 && "$EXTRACT" -q -p k.pub --tar shared.tar a.rpt)
     [ "$(stat -c %a shared.tar)" = 644 ]
+}
+
+@test "--tar --sync puts the tar's name on disk too; --sync has nothing to do on standard output" {
+    tar_out
+    run "$EXTRACT" -p k.pub --sync -O a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"-O and --tar - write to standard output"* ]]
+    run "$EXTRACT" -p k.pub --sync-each --tar - a.rpt
+    [ "$status" -eq 2 ]
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    mkdir d
+    strace -f -qq -e trace=fsync,openat -o t "$EXTRACT" -q -p k.pub --sync --tar d/s.tar a.rpt
+    # the tar, then its directory, opened as a directory just before
+    [ "$(grep -c 'fsync(' t)" -eq 2 ]
+    grep -q 'openat(AT_FDCWD, "d", O_RDONLY|O_CLOEXEC|O_DIRECTORY)' t
+    [ "$(tar_names d/s.tar | wc -l)" -eq "$(find b -type f | wc -l)" ]
 }
 
 @test "extract --tar: a pax tar of the selected records, mtime = issued, the same bytes" {
