@@ -18,8 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef RPT_HAVE_LIBARCHIVE
-#include <archive.h>
-#include <archive_entry.h>
+#include "la.h"
 #include <locale.h>
 #endif
 
@@ -413,6 +412,16 @@ static void announce(xctx *x, const char *name, uint64_t bytes) {
 /* Opens the tar: standard output, or a temporary file next to FILE that
  * takes its name once every member is written (finish_tar), so an
  * interrupted run leaves no half tar under the name asked for. */
+/* libarchive, loaded by need_tar_library() */
+static const fe_la *la;
+
+/* Says --tar is unsupported, before any work, where libarchive cannot be
+ * loaded. */
+static void need_tar_library(void) {
+    const char *why;
+    if (!(la = fe_la_load(&why))) fe_die(FE_EXIT_USAGE, "--tar: unsupported: cannot load libarchive: %s", why);
+}
+
 /* The temporary tar until it is named: removed on any exit before. */
 static char *tar_unnamed;
 static void remove_unnamed_tar(void) {
@@ -449,39 +458,39 @@ static void open_tar(xctx *x) {
         (void)fchmod(fd, 0666 & ~mask);
     }
     x->tar_fd = fd;
-    if (!(x->tar = a = archive_write_new())) fe_die(FE_EXIT_USAGE, "out of memory");
-    if (archive_write_set_format_pax(a) != ARCHIVE_OK ||
-        archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-        archive_write_open_fd(a, fd) != ARCHIVE_OK)
-        fe_die(FE_EXIT_USAGE, "cannot start the tar: %s", archive_error_string(a));
+    if (!(x->tar = a = la->archive_write_new())) fe_die(FE_EXIT_USAGE, "out of memory");
+    if (la->archive_write_set_format_pax(a) != ARCHIVE_OK ||
+        la->archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+        la->archive_write_open_fd(a, fd) != ARCHIVE_OK)
+        fe_die(FE_EXIT_USAGE, "cannot start the tar: %s", la->archive_error_string(a));
 }
 
 /* Stops on a write error: the temporary tar goes, nothing is left named. */
 static void tar_failed(xctx *x) {
-    const char *why = archive_error_string(x->tar);
+    const char *why = la->archive_error_string(x->tar);
     fe_die(FE_EXIT_USAGE, "cannot write the tar '%s': %s", x->tar_path,
            why ? why : strerror(errno));
 }
 
 /* A member's header: the record's name, size and issued time. */
 static void tar_header(xctx *x, const rpt_record *rec, uint64_t size) {
-    struct archive_entry *e = archive_entry_new();
+    struct archive_entry *e = la->archive_entry_new();
     if (!e) fe_die(FE_EXIT_USAGE, "out of memory");
-    archive_entry_set_pathname_utf8(e, rec->name);
-    if (!archive_entry_pathname(e)) /* no UTF-8 locale to convert through */
+    la->archive_entry_set_pathname_utf8(e, rec->name);
+    if (!la->archive_entry_pathname(e)) /* no UTF-8 locale to convert through */
         fe_die(FE_EXIT_USAGE, "record '%s': its name cannot be written in this locale; "
                "set LC_ALL to a UTF-8 locale", rec->name);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, (la_int64_t)size);
-    archive_entry_set_mtime(e, (time_t)rec->issued, 0);
-    if (archive_write_header(x->tar, e) != ARCHIVE_OK) tar_failed(x);
-    archive_entry_free(e);
+    la->archive_entry_set_filetype(e, AE_IFREG);
+    la->archive_entry_set_perm(e, 0644);
+    la->archive_entry_set_size(e, (la_int64_t)size);
+    la->archive_entry_set_mtime(e, (time_t)rec->issued, 0);
+    if (la->archive_write_header(x->tar, e) != ARCHIVE_OK) tar_failed(x);
+    la->archive_entry_free(e);
 }
 
 static void tar_data(xctx *x, const uint8_t *p, size_t n) {
     while (n > 0) {
-        la_ssize_t w = archive_write_data(x->tar, p, n);
+        la_ssize_t w = la->archive_write_data(x->tar, p, n);
         if (w <= 0) tar_failed(x);
         p += w;
         n -= (size_t)w;
@@ -507,9 +516,9 @@ static void sync_tar_name(const xctx *x) {
 /* Ends the tar and gives it its name (without -f, never over a file that
  * appeared meanwhile; with -f, only over a regular file). */
 static void finish_tar(xctx *x) {
-    int rc = archive_write_close(x->tar);
+    int rc = la->archive_write_close(x->tar);
     if (rc != ARCHIVE_OK) tar_failed(x);
-    archive_write_free(x->tar);
+    la->archive_write_free(x->tar);
     x->tar = NULL;
     if (!x->tar_tmp) return;
     /* on disk before it takes the name, as extracted files are */
@@ -531,10 +540,8 @@ static void finish_tar(xctx *x) {
     if (x->sync_end) sync_tar_name(x);
 }
 #else
-static void open_tar(xctx *x) {
-    (void)x;
-    fe_die(FE_EXIT_USAGE, "--tar: unsupported: built without libarchive");
-}
+static void need_tar_library(void) { fe_die(FE_EXIT_USAGE, "--tar: unsupported: built without libarchive"); }
+static void open_tar(xctx *x) { (void)x; }
 static void tar_header(xctx *x, const rpt_record *rec, uint64_t size) { (void)x, (void)rec, (void)size; }
 static void tar_data(xctx *x, const uint8_t *p, size_t n) { (void)x, (void)p, (void)n; }
 static void tar_member(xctx *x, const rpt_record *rec) { (void)x, (void)rec; }
@@ -1004,9 +1011,7 @@ int main(int argc, char **argv) {
     if (x.salvage && x.sel.sort != FE_SORT_NONE)
         fe_usage_error("--salvage writes records as it recovers them, in file order; "
                        "--sort does not apply to it");
-#ifndef RPT_HAVE_LIBARCHIVE
-    if (x.tar_path) open_tar(&x); /* says it is unsupported, before any work */
-#endif
+    if (x.tar_path) need_tar_library(); /* before any work */
     if (!x.to_stdout && !x.tar_path) x.dirfd = open_dir(x.dir);
     /* an unnamed file is named by its descriptor, or through /proc/self/fd;
      * where neither will do, the first failure turns them off */

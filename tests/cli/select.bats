@@ -227,6 +227,23 @@ tar_names() { TZ=UTC tar tvf "$1" | awk '{print $4 "T" $5 "  " $6}'; }
     [ "$(stat -c %a shared.tar)" = 644 ]
 }
 
+@test "libarchive is loaded only by a run that uses it" {
+    tar_out
+    strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here (absent, or ptrace not allowed)"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    if command -v readelf >/dev/null; then
+        for t in "$PACK" "$VERIFY" "$LIST" "$EXTRACT"; do
+            readelf -d "$t" | grep -q NEEDED
+            [ "$(readelf -d "$t" | grep -c 'NEEDED.*libarchive' || true)" -eq 0 ]
+        done
+    fi
+    strace -f -qq -e trace=openat -o t1 "$EXTRACT" -q -p k.pub -C o a.rpt
+    [ "$(grep -c 'libarchive' t1 || true)" -eq 0 ]
+    strace -f -qq -e trace=openat -o t2 "$EXTRACT" -q -p k.pub --tar o.tar a.rpt
+    grep -q 'libarchive\.so.* = [0-9]' t2
+    [ "$(tar_names o.tar | wc -l)" -eq "$(find b -type f | wc -l)" ]
+}
+
 @test "--tar --sync puts the tar's name on disk too; --sync has nothing to do on standard output" {
     tar_out
     run "$EXTRACT" -p k.pub --sync -O a.rpt
