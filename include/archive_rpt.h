@@ -477,6 +477,21 @@ RPT_EXPORT int rpt_reader_open_path(rpt_reader **out, const char *path,
 RPT_EXPORT int rpt_reader_open_fd(rpt_reader **out, int fd,
                                   unsigned flags) RPT_WARN_UNUSED;
 
+/* Opens a second handle on the archive r has open, for another thread:
+ * a reader of its own over the same open file (a duplicate of r's
+ * descriptor), so that it reads the archive r read even if the path is
+ * renamed, replaced or appended to meanwhile. It ends where r ends, and
+ * it checks the header, the index and the seal again, as an open does.
+ * It trusts the keys r trusts now; rpt_reader_trust() on either handle
+ * later affects that handle only. Two handles may be used at once from
+ * different threads; one handle may not. r must have been opened with
+ * rpt_reader_open_path() without RPT_OPEN_SALVAGE, successfully (else
+ * RPT_E_ARG). *out is set as by rpt_reader_open_path(). Returns RPT_OK,
+ * RPT_E_IO, RPT_E_NOMEM, RPT_E_ARG or what the checks find, as
+ * rpt_reader_open_path() does. */
+RPT_EXPORT int rpt_reader_open_twin(rpt_reader **out,
+                                    const rpt_reader *r) RPT_WARN_UNUSED;
+
 /* Adds a trusted public key. Signatures are always verified with the
  * archive's own keys, each listed in a KEYS chunk before what it signs.
  * Once at least one key is trusted, a record or seal whose key (id and

@@ -394,6 +394,29 @@ int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
     return rc ? rpti_reader_fatal(r, rc) : RPT_OK;
 }
 
+int rpt_reader_open_twin(rpt_reader **out, const rpt_reader *r) {
+    if (!out) return RPT_E_ARG;
+    rpt_reader *t = *out = rpti_reader_new();
+    if (!t) return RPT_E_NOMEM;
+    if (!r || rpti_failed(&r->fail) || r->seq || r->fd < 0 || (r->flags & RPT_OPEN_SALVAGE))
+        return rpti_fail(&t->fail, RPT_E_ARG, "a twin needs a reader opened by path, for lookups");
+    t->flags = r->flags;
+    t->fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+    if (t->fd < 0) return rpti_fail(&t->fail, RPT_E_IO, "dup: %s", strerror(errno));
+    /* r's end, not the file's now: an append since is not looked at, and
+     * one under way when r opened is left unread in the same way */
+    t->file_size = r->file_size;
+    t->appending = r->appending;
+    if (r->n_trusted) {
+        if (rpti_grow(&t->trusted, &t->cap_trusted, r->n_trusted, sizeof *t->trusted))
+            return rpti_fail(&t->fail, RPT_E_NOMEM, "out of memory");
+        memcpy(t->trusted, r->trusted, r->n_trusted * sizeof *t->trusted);
+        t->n_trusted = r->n_trusted;
+    }
+    int rc = open_random(t);
+    return rc ? rpti_reader_fatal(t, rc) : RPT_OK;
+}
+
 int rpt_reader_open_fd(rpt_reader **out, int fd, unsigned flags) {
     if (!out) return RPT_E_ARG;
     rpt_reader *r = *out = rpti_reader_new();

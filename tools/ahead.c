@@ -154,9 +154,10 @@ static void *work(void *arg) {
     return NULL;
 }
 
-/* Whether w's reader opened the same archive, at the same generation, as
- * the caller's: the file at path may have been replaced or appended to
- * since. The records are then numbered and sealed alike. */
+/* Whether the twin sees the archive as r does: a reader of its own over
+ * the same open file (rpt_reader_open_twin), so it always should; this
+ * makes sure that records are numbered and sealed alike before a worker
+ * takes one. */
 static int same_archive(rpt_reader *mine, rpt_reader *theirs) {
     rpt_archive_info x, y;
     if (rpt_reader_info(mine, &x) != RPT_OK || rpt_reader_info(theirs, &y) != RPT_OK) return 0;
@@ -171,21 +172,11 @@ static int same_archive(rpt_reader *mine, rpt_reader *theirs) {
            memcmp(g->key_id, h->key_id, sizeof g->key_id) == 0;
 }
 
-/* A reader of its own for a worker, trusting the same keys; NULL when it
- * cannot be had. */
-static rpt_reader *open_twin(const char *path, rpt_reader *r, const fe_keys *keys) {
+/* A reader of its own for a worker, trusting the keys r trusts; NULL
+ * when it cannot be had. */
+static rpt_reader *open_twin(rpt_reader *r) {
     rpt_reader *t = NULL;
-    if (rpt_reader_open_path(&t, path, 0) != RPT_OK) {
-        rpt_reader_free(t);
-        return NULL;
-    }
-    for (size_t i = 0; i < keys->n; i++) {
-        if (rpt_reader_trust(t, &keys->k[i]) != RPT_OK) {
-            rpt_reader_free(t);
-            return NULL;
-        }
-    }
-    if (!same_archive(r, t)) {
+    if (rpt_reader_open_twin(&t, r) != RPT_OK || !same_archive(r, t)) {
         rpt_reader_free(t);
         return NULL;
     }
@@ -196,9 +187,9 @@ static rpt_reader *open_twin(const char *path, rpt_reader *r, const fe_keys *key
  * blocked: the handlers that remove temporary files (fe_temp.c) run on
  * the main thread only. The opening (an index load each) is done first,
  * so that an interrupt is not held up while it runs. */
-static void start_workers(fe_ahead *a, const char *path, const fe_keys *keys, size_t want) {
+static void start_workers(fe_ahead *a, size_t want) {
     size_t opened = 0;
-    while (opened < want && (a->w[opened].r = open_twin(path, a->r, keys))) opened++;
+    while (opened < want && (a->w[opened].r = open_twin(a->r))) opened++;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -223,7 +214,7 @@ static fe_ahead *running;
  * nothing is torn down under them. */
 static void stop_at_exit(void) { fe_ahead_stop(running); }
 
-fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, unsigned flags,
+fe_ahead *fe_ahead_start(rpt_reader *r, unsigned flags,
                          const uint64_t *order, uint64_t n) {
     unsigned cpus = fe_cpu_count();
     /* one worker per core: checking a record costs more than writing its
@@ -243,7 +234,7 @@ fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, u
     a->n = n;
     a->flags = flags;
     a->r = r;
-    start_workers(a, path, keys, want);
+    start_workers(a, want);
     if (a->n_w == 0) {
         fe_ahead_stop(a);
         return NULL;

@@ -12,17 +12,17 @@
 
 typedef struct fe_ahead fe_ahead;
 
-/* Starts reading records order[0..n) of the archive at path, which r has
- * open, with rpt_reader_read()'s flags and the keys trusted. order must
+/* Starts reading records order[0..n) of the archive r has open, with
+ * rpt_reader_read()'s flags and the keys r trusts. order must
  * outlive the fe_ahead. The caller must have asked r for every entry in
  * order from 0 already, when names that come twice are to be caught: the
  * workers never read record 0, which is what starts that check (spec
  * 4.4), so they hold no name set of their own; fe_ahead_next() reads
  * record 0 through r. Returns NULL when reading ahead is of no use (one
- * core, few records) or cannot be had (no thread, no memory, or the file
- * at path is no longer the archive r opened): the caller then reads the
+ * core, few records) or cannot be had (no thread, no memory, no second
+ * handle on the archive): the caller then reads the
  * records itself, as it would have. */
-fe_ahead *fe_ahead_start(const char *path, rpt_reader *r, const fe_keys *keys, unsigned flags,
+fe_ahead *fe_ahead_start(rpt_reader *r, unsigned flags,
                          const uint64_t *order, uint64_t n);
 
 /* The next record of order, waiting for it: what rpt_reader_read()

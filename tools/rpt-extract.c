@@ -789,7 +789,7 @@ static void extract_indexed(xctx *x, rpt_reader *r) {
      * that come twice: the workers do not make it (ahead.h). */
     fe_ahead *ahead = x->n_names && !x->glob
                           ? NULL
-                          : fe_ahead_start(x->archive, r, &x->keys, flags, order, left);
+                          : fe_ahead_start(r, flags, order, left);
     fe_progress pg;
     fe_progress_start(&pg, x->quiet || x->to_stdout, left, 0);
     for (uint64_t k = 0; k < left; k++) {

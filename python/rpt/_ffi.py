@@ -249,6 +249,7 @@ PROTOTYPES = {
                                _u8p, _size, ctypes.POINTER(_size)]),
     "rpt_reader_open_path": (_int, [_handlep, _c_char_p, _uint]),
     "rpt_reader_open_fd": (_int, [_handlep, _int, _uint]),
+    "rpt_reader_open_twin": (_int, [_handlep, _handle]),
     "rpt_reader_trust": (_int, [_handle, ctypes.POINTER(rpt_pubkey)]),
     "rpt_reader_count": (_u64, [_handle]),
     "rpt_reader_entry": (_int, [_handle, _u64, ctypes.POINTER(rpt_record)]),
