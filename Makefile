@@ -78,7 +78,7 @@ MAN5 := $(sort $(wildcard man/*.5))
 HAVE_LIBARCHIVE = $(shell $(PKG_CONFIG) --exists libarchive && echo 1)
 ARCHIVE_CFLAGS = $(if $(HAVE_LIBARCHIVE),-DRPT_HAVE_LIBARCHIVE $(shell $(PKG_CONFIG) --cflags libarchive))
 ARCHIVE_LIBS = $(if $(HAVE_LIBARCHIVE),-ldl)
-FE_TESTS := $(B)/tests/test_detect $(B)/tests/test_inlist $(B)/tests/test_la
+FE_TESTS := $(B)/tests/test_detect $(B)/tests/test_holdq $(B)/tests/test_inlist $(B)/tests/test_la
 $(FE_OBJ): RPT_CPPFLAGS += $(ARCHIVE_CFLAGS)
 $(TOOLS) $(FE_TESTS): LIBS += $(ARCHIVE_LIBS)
 
@@ -134,7 +134,8 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(LIB_OBJ)
 	$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
 # rpt-pack's content detection (tools/detect.c), list of inputs
-# (tools/inlist.c) and libarchive loading (tools/la.c) tested on their own.
+# (tools/inlist.c), held records (tools/holdq.c) and libarchive loading
+# (tools/la.c) tested on their own.
 $(FE_TESTS): $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(FE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(COMPILE) $(ARCHIVE_CFLAGS) -Itests/unit -Itools $(LDFLAGS) -o $@ $< $(FE_OBJ) $(LIB_OBJ) $(LIBS)

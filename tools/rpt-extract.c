@@ -4,6 +4,7 @@
  * without -f, never through a symbolic link. */
 #include "ahead.h"
 #include "fe.h"
+#include "holdq.h"
 #include "select.h"
 
 #include <errno.h>
@@ -58,14 +59,6 @@ static const char usage_text[] =
     "A -C DIR that does not exist is created, with its parents.\n"
     "\n" FE_EXIT_HELP;
 
-/* A record written under a temporary name (or, with -O or --tar, into
- * x->held_out) until the seal of its generation is checked: a pipe
- * reaches the seal only after the records it covers. */
-typedef struct held {
-    rpt_record *rec;   /* its metadata (fe_record_dup) */
-    char tmp[40];      /* the temporary leaf, next to where it goes */
-    uint64_t off, len; /* -O, --tar: its bytes in x->held_out */
-} held;
 
 typedef struct xctx {
     fe_keys keys;
@@ -91,8 +84,10 @@ typedef struct xctx {
     char *matched;
     int status;
     uint64_t extracted;
-    held *held;        /* oldest first, from held_first on */
-    size_t n_held, held_first, cap_held;
+    /* From a pipe, a record is written under a temporary name (or, with
+     * -O or --tar, into held_out) until the seal of its generation is
+     * checked: a pipe reaches the seal only after the records it covers. */
+    holdq held;        /* oldest first */
     FILE *held_out;
     uint64_t held_bytes;
 } xctx;
@@ -564,15 +559,10 @@ static int hold(xctx *x, const rpt_record *rec) {
         int rc = write_file(x, rec, h.tmp);
         if (rc) return rc;
     }
-    if (x->n_held == x->cap_held) {
-        size_t cap = x->cap_held ? x->cap_held * 2 : 64;
-        held *nh = realloc(x->held, cap * sizeof *nh);
-        if (!nh) fe_die(FE_EXIT_USAGE, "out of memory");
-        x->held = nh;
-        x->cap_held = cap;
-    }
-    h.rec = fe_record_dup(rec);
-    x->held[x->n_held++] = h;
+    h.number = rec->number;
+    h.issued = rec->issued;
+    h.size = rec->size;
+    holdq_push(&x->held, &h, rec->name);
     return 0;
 }
 
@@ -618,9 +608,15 @@ static void copy_held(xctx *x, const held *h) {
 /* A held record whose seal checked: to its final name, to stdout or into
  * the tar. */
 static void release(xctx *x, const held *h) {
-    const char *name = h->rec->name;
+    const char *name = h->name;
     if (x->to_stdout || x->tar_path) {
-        if (x->tar_path) tar_header(x, h->rec, h->len);
+        if (x->tar_path) {
+            rpt_record rec; /* what a tar header takes of it */
+            memset(&rec, 0, sizeof rec);
+            rec.name = h->name;
+            rec.issued = h->issued;
+            tar_header(x, &rec, h->len);
+        }
         copy_held(x, h);
         announce(x, name, h->len);
         return;
@@ -640,7 +636,7 @@ static void release(xctx *x, const held *h) {
         rc = FE_EXIT_USAGE;
     }
     if (rc) problem(x, rc);
-    else announce(x, name, h->rec->size);
+    else announce(x, name, h->size);
 }
 
 /* A held record its seal does not cover (verdict: the failure, or 0 when
@@ -648,10 +644,10 @@ static void release(xctx *x, const held *h) {
 static void drop(xctx *x, const held *h, int verdict) {
     int dfd;
     const char *leaf;
-    if (!x->to_stdout && !x->tar_path && open_parent(x, h->rec->name, &dfd, &leaf) == 0)
+    if (!x->to_stdout && !x->tar_path && open_parent(x, h->name, &dfd, &leaf) == 0)
         unlinkat(dfd, h->tmp, 0);
     fe_warn("%s: record %llu '%s': not extracted: %s", x->archive,
-            (unsigned long long)h->rec->number, h->rec->name,
+            (unsigned long long)h->number, h->name,
             verdict == 0 ? "the archive was not read as far as its generation's seal"
                          : "its generation's seal does not cover it (see above)");
     problem(x, fe_exit_status(verdict == 0 ? RPT_E_TRUNCATED : verdict));
@@ -661,7 +657,40 @@ static void drop(xctx *x, const held *h, int verdict) {
 static const fe_select *held_order;
 
 static int cmp_held(const void *a, const void *b) {
-    return fe_select_cmp(held_order, ((const held *)a)->rec, ((const held *)b)->rec);
+    const held *x = a, *y = b;
+    rpt_record p, q; /* what fe_select_cmp looks at */
+    memset(&p, 0, sizeof p);
+    memset(&q, 0, sizeof q);
+    p.number = x->number, p.name = x->name, p.issued = x->issued, p.size = x->size;
+    q.number = y->number, q.name = y->name, q.issued = y->issued, q.size = y->size;
+    return fe_select_cmp(held_order, &p, &q);
+}
+
+/* Releases or drops one held record the reader has judged (verdict 0:
+ * never judged, at the end). */
+static void settle_one(xctx *x, const held *h, int verdict) {
+    if (verdict == 1) release(x, h);
+    else drop(x, h, verdict);
+}
+
+/* --sort: every held record, in order, at the end. The one place where
+ * what is held is all in memory at once (rpt-extract(1) says so). */
+static void settle_sorted(xctx *x, rpt_reader *r) {
+    size_t n = (size_t)holdq_count(&x->held);
+    held *all = calloc(n ? n : 1, sizeof *all);
+    if (!all) fe_die(FE_EXIT_USAGE, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        all[i] = *holdq_peek(&x->held);
+        if (!(all[i].name = strdup(all[i].name))) fe_die(FE_EXIT_USAGE, "out of memory");
+        holdq_pop(&x->held);
+    }
+    held_order = &x->sel;
+    qsort(all, n, sizeof *all, cmp_held);
+    for (size_t i = 0; i < n; i++) {
+        settle_one(x, &all[i], rpt_reader_sealed(r, all[i].number));
+        free(all[i].name);
+    }
+    free(all);
 }
 
 /* Releases or drops the held records the reader has judged; at the end,
@@ -670,19 +699,15 @@ static int cmp_held(const void *a, const void *b) {
 static void settle_held(xctx *x, rpt_reader *r, int at_end) {
     if (x->sel.sort != FE_SORT_NONE) {
         if (!at_end) return;
-        held_order = &x->sel;
-        qsort(x->held + x->held_first, x->n_held - x->held_first, sizeof *x->held, cmp_held);
+        settle_sorted(x, r);
     }
-    while (x->held_first < x->n_held) {
-        held *h = &x->held[x->held_first];
-        int verdict = rpt_reader_sealed(r, h->rec->number);
+    const held *h;
+    while ((h = holdq_peek(&x->held))) {
+        int verdict = rpt_reader_sealed(r, h->number);
         if (verdict == 0 && !at_end) return;
-        if (verdict == 1) release(x, h);
-        else drop(x, h, verdict);
-        free(h->rec);
-        x->held_first++;
+        settle_one(x, h, verdict);
+        holdq_pop(&x->held);
     }
-    x->n_held = x->held_first = 0;
     x->held_bytes = 0;
     if (x->held_out && ftruncate(fileno(x->held_out), 0) != 0)
         fe_die(FE_EXIT_USAGE, "cannot empty a temporary file: %s", strerror(errno));
@@ -1012,7 +1037,10 @@ int main(int argc, char **argv) {
         fe_usage_error("--salvage writes records as it recovers them, in file order; "
                        "--sort does not apply to it");
     if (x.tar_path) need_tar_library(); /* before any work */
-    if (!x.to_stdout && !x.tar_path) x.dirfd = open_dir(x.dir);
+    if (!x.to_stdout && !x.tar_path) {
+        x.dirfd = open_dir(x.dir);
+        x.held.near = x.dir; /* it takes the files; /tmp may be memory */
+    }
     /* an unnamed file is named by its descriptor, or through /proc/self/fd;
      * where neither will do, the first failure turns them off */
     x.unnamed = 1;
@@ -1054,7 +1082,7 @@ int main(int argc, char **argv) {
     if (x.parent) close(x.parent_fd);
     free(x.parent);
     if (x.held_out) fclose(x.held_out);
-    free(x.held);
+    holdq_free(&x.held);
     /* without -p/-P nothing says who signed: the same note and status as
      * every tool (--no-verify has said more already) */
     x.status = fe_keys_none(&x.keys, x.status, !x.no_verify);
