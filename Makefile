@@ -75,8 +75,14 @@ MAN5 := $(sort $(wildcard man/*.5))
 # options say so and exit 2. Its headers are needed to build; the library
 # itself is loaded (tools/la.c) only by a run that uses it, so that the
 # tools do not pay for loading it, and run where it is missing.
+# The file it is loaded from is the soname of the libarchive.so built
+# against (libarchive.so.13 when that cannot be read).
 HAVE_LIBARCHIVE = $(shell $(PKG_CONFIG) --exists libarchive && echo 1)
-ARCHIVE_CFLAGS = $(if $(HAVE_LIBARCHIVE),-DRPT_HAVE_LIBARCHIVE $(shell $(PKG_CONFIG) --cflags libarchive))
+LIBARCHIVE_SONAME = $(or $(shell f=$$($(PKG_CONFIG) --variable=libdir libarchive)/libarchive.so; \
+    [ -e "$$f" ] || f=$$($(CC) -print-file-name=libarchive.so); \
+    readelf -d "$$f" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'),libarchive.so.13)
+ARCHIVE_CFLAGS = $(if $(HAVE_LIBARCHIVE),-DRPT_HAVE_LIBARCHIVE \
+    -DRPT_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"' $(shell $(PKG_CONFIG) --cflags libarchive))
 ARCHIVE_LIBS = $(if $(HAVE_LIBARCHIVE),-ldl)
 FE_TESTS := $(B)/tests/test_detect $(B)/tests/test_holdq $(B)/tests/test_inlist $(B)/tests/test_la
 $(FE_OBJ): RPT_CPPFLAGS += $(ARCHIVE_CFLAGS)

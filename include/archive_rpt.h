@@ -483,8 +483,11 @@ RPT_EXPORT int rpt_reader_open_fd(rpt_reader **out, int fd,
  * renamed, replaced or appended to meanwhile. It ends where r ends, and
  * it checks the header, the index and the seal again, as an open does.
  * It trusts the keys r trusts now; rpt_reader_trust() on either handle
- * later affects that handle only. Two handles may be used at once from
- * different threads; one handle may not. r must have been opened with
+ * later affects that handle only. r must not be in use by another
+ * thread during the call; after it, the two handles may be used at once
+ * from different threads (one handle may not). It sees what r saw of
+ * the bytes after the newest trailer (rpt_archive_info's tail), even if
+ * an append has since cut them. r must have been opened with
  * rpt_reader_open_path() without RPT_OPEN_SALVAGE, successfully (else
  * RPT_E_ARG). *out is set as by rpt_reader_open_path(). Returns RPT_OK,
  * RPT_E_IO, RPT_E_NOMEM, RPT_E_ARG or what the checks find, as

@@ -349,10 +349,10 @@ static int verdict(rpt_reader *r, int rc) {
     return rc == RPT_E_IO || rc == RPT_E_NOMEM ? rpti_reader_fatal(r, rc) : rc;
 }
 
-static int open_random(rpt_reader *r) {
+/* The index, the generations and the seal chain, once the trailer is
+ * known. */
+static int open_sealed(rpt_reader *r) {
     int rc;
-    if ((rc = rpti_read_start(r))) return rc;
-    if ((rc = find_trailer(r))) return rc;
     if ((rc = load_index(r))) return rc;
     if ((rc = load_generations(r))) return rc;
     /* The index is used only once the seal vouches for it: a lookup must
@@ -360,6 +360,30 @@ static int open_random(rpt_reader *r) {
      * the sealers are trusted is known only after rpt_reader_trust(), so
      * reads check that (chain_trusted). */
     return check_chain(r);
+}
+
+static int open_random(rpt_reader *r) {
+    int rc;
+    if ((rc = rpti_read_start(r))) return rc;
+    if ((rc = find_trailer(r))) return rc;
+    return open_sealed(r);
+}
+
+/* A twin takes r's trailer, checked again, and r's verdict on whatever
+ * follows it: those bytes may have changed since (an append cuts a
+ * damaged tail and writes there), and the twin must see what r saw. */
+static int open_as(rpt_reader *t, const rpt_reader *r) {
+    int rc;
+    if ((rc = rpti_read_start(t))) return rc;
+    if ((rc = trailer_at(t, r->trailer_offset, &t->trailer, &t->seal))) return rc;
+    t->trailer_offset = r->trailer_offset;
+    t->tail_bytes = r->tail_bytes;
+    t->tail_status = r->tail_status;
+    t->tail_seals = r->tail_seals;
+    memcpy(t->tail_detail, r->tail_detail, sizeof t->tail_detail);
+    t->appending = r->appending;
+    t->appending_bytes = r->appending_bytes;
+    return open_sealed(t);
 }
 
 int rpt_reader_open_path(rpt_reader **out, const char *path, unsigned flags) {
@@ -403,18 +427,19 @@ int rpt_reader_open_twin(rpt_reader **out, const rpt_reader *r) {
     t->flags = r->flags;
     t->fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
     if (t->fd < 0) return rpti_fail(&t->fail, RPT_E_IO, "dup: %s", strerror(errno));
-    /* r's end, not the file's now: an append since is not looked at, and
-     * one under way when r opened is left unread in the same way */
+    /* r's end, not the file's now: an append since is not looked at */
     t->file_size = r->file_size;
-    t->appending = r->appending;
+    int rc = open_as(t, r);
+    if (rc) return rpti_reader_fatal(t, rc);
+    /* as rpt_reader_trust() after an open: judged at each read */
     if (r->n_trusted) {
         if (rpti_grow(&t->trusted, &t->cap_trusted, r->n_trusted, sizeof *t->trusted))
             return rpti_fail(&t->fail, RPT_E_NOMEM, "out of memory");
         memcpy(t->trusted, r->trusted, r->n_trusted * sizeof *t->trusted);
         t->n_trusted = r->n_trusted;
+        t->chain_trust = 0;
     }
-    int rc = open_random(t);
-    return rc ? rpti_reader_fatal(t, rc) : RPT_OK;
+    return RPT_OK;
 }
 
 int rpt_reader_open_fd(rpt_reader **out, int fd, unsigned flags) {

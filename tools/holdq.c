@@ -51,6 +51,7 @@ void holdq_push(holdq *q, const held *h, const char *name) {
     }
     size_t total = FIXED + name_len;
     for (size_t done = 0; done < total;) {
+        errno = 0;
         ssize_t w = pwrite(fileno(q->f), p + done, total - done, (off_t)(q->w + done));
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) fail("write");

@@ -380,7 +380,7 @@ static int write_file(xctx *x, const rpt_record *rec, char *keep_tmp) {
         goto fail;
     }
     if (keep_tmp) {
-        memcpy(keep_tmp, tmp, sizeof tmp);
+        memcpy(keep_tmp, tmp, strlen(tmp) + 1);
         return 0;
     }
     rc = place_or_say(dfd, tmp, leaf, rec->name, x->force);
@@ -404,9 +404,6 @@ static void announce(xctx *x, const char *name, uint64_t bytes) {
 
 /* ---------------------------------------------------------------- --tar */
 #ifdef RPT_HAVE_LIBARCHIVE
-/* Opens the tar: standard output, or a temporary file next to FILE that
- * takes its name once every member is written (finish_tar), so an
- * interrupted run leaves no half tar under the name asked for. */
 /* libarchive, loaded by need_tar_library() */
 static const fe_la *la;
 
@@ -423,6 +420,9 @@ static void remove_unnamed_tar(void) {
     if (tar_unnamed) unlink(tar_unnamed);
 }
 
+/* Opens the tar: standard output, or a temporary file next to FILE that
+ * takes its name once every member is written (finish_tar), so an
+ * interrupted run leaves no half tar under the name asked for. */
 static void open_tar(xctx *x) {
     struct archive *a;
     int fd = STDOUT_FILENO;

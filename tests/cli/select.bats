@@ -244,6 +244,31 @@ tar_names() { TZ=UTC tar tvf "$1" | awk '{print $4 "T" $5 "  " $6}'; }
     [ "$(tar_names o.tar | wc -l)" -eq "$(find b -type f | wc -l)" ]
 }
 
+@test "a libarchive that cannot serve is 'unsupported', exit 2, nothing written; other runs do not mind" {
+    tar_out
+    command -v cc >/dev/null || skip "no C compiler to make a stand-in library"
+    readelf -d "$EXTRACT" 2>/dev/null | grep -q 'NEEDED.*libasan' && skip "the sanitizer runtime loads its own libraries first"
+    # a library under libarchive's file name, with none of its functions,
+    # found first through LD_LIBRARY_PATH
+    mkdir fake
+    echo 'int rpt_fake_libarchive(void) { return 0; }' > fake/f.c
+    cc -shared -fPIC -Wl,-soname,libarchive.so.13 -o fake/libarchive.so.13 fake/f.c
+    export LD_LIBRARY_PATH=$PWD/fake
+    run "$EXTRACT" -p k.pub --tar t.tar a.rpt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--tar: unsupported: cannot load libarchive: "*"has no archive_"* ]]
+    [ ! -e t.tar ] && [ -z "$(find . -name 't.tar*')" ]
+    mkdir m && printf 'x\n' > m/one.txt && tar cf m.tar -C m one.txt
+    run "$PACK" -s k.sec -o p.rpt --from-archive m.tar
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unsupported: libarchive cannot be loaded"* ]]
+    [ ! -e p.rpt ]
+    # everything else works as it did
+    run "$EXTRACT" -q -p k.pub -C o a.rpt
+    [ "$status" -eq 0 ]
+    diff -r b o/b
+}
+
 @test "--tar --sync puts the tar's name on disk too; --sync has nothing to do on standard output" {
     tar_out
     run "$EXTRACT" -p k.pub --sync -O a.rpt

@@ -8,6 +8,7 @@
 #ifdef RPT_HAVE_LIBARCHIVE
 #include "la.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,10 +64,15 @@ int main(void) {
     /* a name that is not there: NULL, and the loader's words */
     CHECK(fe_la_load_from("libarchive-not-here.so.0", &spare, &why) == NULL);
     CHECK(why != NULL && strstr(why, "libarchive-not-here.so.0") != NULL);
-    /* a library without the functions (libc): NULL, naming the first */
-    why = NULL;
-    CHECK(fe_la_load_from("libc.so.6", &spare, &why) == NULL);
-    CHECK(why != NULL && strstr(why, "has no archive_error_string") != NULL);
+    /* a library without the functions (glibc's libc, where it is that):
+     * NULL, naming the first */
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_LOCAL);
+    if (libc) {
+        dlclose(libc);
+        why = NULL;
+        CHECK(fe_la_load_from("libc.so.6", &spare, &why) == NULL);
+        CHECK(why != NULL && strstr(why, "has no archive_error_string") != NULL);
+    }
 
     why = NULL;
     const fe_la *la = fe_la_load(&why);

@@ -52,20 +52,29 @@ static void test_reads_alongside(rpt_seckey *sk) {
     pthread_join(th, NULL);
     CHECK_EQ_INT(a.bad, 0);
     CHECK_EQ_INT(b.bad, 0);
-    /* trust came along: the twin's read is trusted, not RPT_E_UNTRUSTED */
     rpt_record rec;
     CHECK_EQ_INT(rpt_reader_read(t, 3, 0, &rec), RPT_OK);
-    /* and what is trusted later on one handle stays with it */
     rpt_reader_free(t);
     t = NULL;
+    /* trust comes along: a reader trusting only another key has a twin
+     * that refuses the signer too (with nothing trusted, all is read) */
+    rpt_seckey *other = test_key(9);
+    rpt_pubkey opk;
+    rpt_seckey_public(other, &opk);
+    rpt_reader *o = NULL, *ot = NULL;
+    CHECK_EQ_INT(rpt_reader_open_path(&o, path, 0), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_trust(o, &opk), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_open_twin(&ot, o), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_read(o, 3, 0, &rec), RPT_E_UNTRUSTED);
+    CHECK_EQ_INT(rpt_reader_read(ot, 3, 0, &rec), RPT_E_UNTRUSTED);
+    rpt_reader_free(ot);
+    rpt_reader_free(o);
+    /* and what is trusted later on one handle stays with it */
     rpt_reader *u = NULL, *v = NULL;
     CHECK_EQ_INT(rpt_reader_open_path(&u, path, 0), RPT_OK);
     CHECK_EQ_INT(rpt_reader_open_twin(&v, u), RPT_OK);
     CHECK_EQ_INT(rpt_reader_trust(u, &pk), RPT_OK);
     CHECK_EQ_INT(rpt_reader_read(u, 3, 0, &rec), RPT_OK);
-    rpt_seckey *other = test_key(9);
-    rpt_pubkey opk;
-    rpt_seckey_public(other, &opk);
     CHECK_EQ_INT(rpt_reader_trust(v, &opk), RPT_OK);
     CHECK_EQ_INT(rpt_reader_read(v, 3, 0, &rec), RPT_E_UNTRUSTED);
     rpt_seckey_free(other);
@@ -113,6 +122,73 @@ static void test_path_replaced(rpt_seckey *sk) {
     rpt_reader_free(r);
 }
 
+/* Adds n sample records, from number from, as a new generation. */
+static int append(const char *path, rpt_seckey *sk, unsigned from, unsigned n) {
+    rpt_writer *w = NULL;
+    int rc = rpt_writer_open_append(&w, path, sk, NULL);
+    for (unsigned i = from; !rc && i < from + n; i++) {
+        char name[64], text[512];
+        rpt_record_info info;
+        sample_info(i, name, sizeof name, &info);
+        rc = rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text));
+    }
+    if (!rc) rc = rpt_writer_close(w);
+    rpt_writer_free(w);
+    return rc;
+}
+
+/* What the twin and r say of the archive: the same. */
+static void same_view(rpt_reader *r, rpt_reader *t) {
+    rpt_archive_info a, b;
+    CHECK_EQ_INT(rpt_reader_info(r, &a), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_info(t, &b), RPT_OK);
+    CHECK(rpt_reader_count(r) == rpt_reader_count(t));
+    CHECK(a.n_generations == b.n_generations);
+    CHECK(a.file_size == b.file_size);
+    CHECK(a.tail_bytes == b.tail_bytes);
+    CHECK_EQ_INT(a.tail_status, b.tail_status);
+}
+
+/* An append after r opened: the twin ends where r ends. An append that
+ * cut a damaged tail r saw, and wrote there: the twin still sees r's
+ * archive and r's verdict on that tail. */
+static void test_appended_since(rpt_seckey *sk) {
+    const char *path = tpath("d.rpt");
+    CHECK_EQ_INT(build_archive(path, sk, 4, 1), RPT_OK);
+    rpt_reader *r = NULL, *t = NULL;
+    CHECK_EQ_INT(rpt_reader_open_path(&r, path, 0), RPT_OK);
+    CHECK_EQ_INT(append(path, sk, 100, 3), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_open_twin(&t, r), RPT_OK);
+    CHECK(rpt_reader_count(t) == 4);
+    same_view(r, t);
+    rpt_reader_free(t);
+    rpt_reader_free(r);
+
+    /* a half-written generation after the first: a tail */
+    const char *e = tpath("e.rpt");
+    CHECK_EQ_INT(build_archive(e, sk, 4, 1), RPT_OK);
+    size_t n0, n1;
+    uint8_t *g0 = slurp(e, &n0);
+    CHECK_EQ_INT(append(e, sk, 100, 40), RPT_OK);
+    uint8_t *g1 = slurp(e, &n1);
+    CHECK(g0 && g1 && n1 > n0 + 200);
+    CHECK(spit(e, g1, n1 - 100) == 0);
+    r = t = NULL;
+    CHECK_EQ_INT(rpt_reader_open_path(&r, e, 0), RPT_OK);
+    rpt_archive_info a;
+    CHECK_EQ_INT(rpt_reader_info(r, &a), RPT_OK);
+    CHECK(a.tail_bytes > 0 && rpt_reader_count(r) == 4);
+    /* the append cuts that tail and writes a shorter generation there */
+    CHECK_EQ_INT(append(e, sk, 200, 1), RPT_OK);
+    CHECK_EQ_INT(rpt_reader_open_twin(&t, r), RPT_OK);
+    same_view(r, t);
+    CHECK(reads_sample(t, 3));
+    rpt_reader_free(t);
+    rpt_reader_free(r);
+    free(g0);
+    free(g1);
+}
+
 /* No twin of a stream, a salvage scan, a failed open or nothing. */
 static void test_refused(rpt_seckey *sk) {
     const char *path = tpath("c.rpt");
@@ -146,6 +222,7 @@ int main(void) {
     rpt_seckey *sk = test_key(1);
     test_reads_alongside(sk);
     test_path_replaced(sk);
+    test_appended_since(sk);
     test_refused(sk);
     rpt_seckey_free(sk);
     t_cleanup();
