@@ -107,4 +107,24 @@ static inline int build_archive(const char *path, rpt_seckey *sk, unsigned n, un
     return rc;
 }
 
+/* Appends sample records from .. from + n - 1 to path as a new
+ * generation, with opt (NULL: the defaults). The writer's words on
+ * failure go to err when given, else to standard error. */
+static inline int append_samples(const char *path, rpt_seckey *sk, const rpt_writer_options *opt,
+                                 unsigned from, unsigned n, char *err, size_t errlen) {
+    rpt_writer *w = NULL;
+    int rc = rpt_writer_open_append(&w, path, sk, opt);
+    for (unsigned i = from; !rc && i < from + n; i++) {
+        char name[64], text[512];
+        rpt_record_info info;
+        sample_info(i, name, sizeof name, &info);
+        rc = rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text));
+    }
+    if (!rc) rc = rpt_writer_close(w);
+    if (err) snprintf(err, errlen, "%s", rpt_writer_error(w));
+    else if (rc) fprintf(stderr, "append: %s\n", rpt_writer_error(w));
+    rpt_writer_free(w);
+    return rc;
+}
+
 #endif

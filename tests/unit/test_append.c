@@ -17,23 +17,6 @@ static rpt_writer_options trusting(const rpt_pubkey *keys, size_t n) {
     return opt;
 }
 
-/* Appends records from..from+n-1; returns the first failure's code. */
-static int append_with(const char *path, rpt_seckey *sk, const rpt_writer_options *opt,
-                       unsigned from, unsigned n, char *err, size_t errlen) {
-    rpt_writer *w = NULL;
-    int rc = rpt_writer_open_append(&w, path, sk, opt);
-    for (unsigned i = from; !rc && i < from + n; i++) {
-        char name[64], text[512];
-        rpt_record_info info;
-        sample_info(i, name, sizeof name, &info);
-        rc = rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text));
-    }
-    if (!rc) rc = rpt_writer_close(w);
-    if (err) snprintf(err, errlen, "%s", rpt_writer_error(w));
-    rpt_writer_free(w);
-    return rc;
-}
-
 /* The offset of the last chunk of type t ("TRLR"), found by its name. */
 static size_t last_of(const uint8_t *p, size_t n, const char *t) {
     for (size_t i = n - 4; i-- > 0;)
@@ -64,7 +47,7 @@ static void test_tail_with_seal(rpt_seckey *sk) {
     const char *a = tpath("tail.rpt");
     char err[512];
     CHECK_EQ_INT(build_archive(a, sk, 3, 1), RPT_OK);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 10, 2, NULL, 0), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 10, 2, NULL, 0), RPT_OK);
     size_t n;
     uint8_t *p = slurp(a, &n);
     size_t t = last_of(p, n, "TRLR");
@@ -73,20 +56,20 @@ static void test_tail_with_seal(rpt_seckey *sk) {
     /* one flipped byte, CRC left wrong */
     p[t + 20] ^= 0x10;
     CHECK(spit(a, p, n) == 0);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 20, 1, err, sizeof err), RPT_E_FORMAT);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 20, 1, err, sizeof err), RPT_E_FORMAT);
     CHECK(strstr(err, "seal of generation 2") != NULL);
     CHECK(same_file(a, p, n));
 
     /* the same with the CRC made right again */
     fix_crc(p, t);
     CHECK(spit(a, p, n) == 0);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 20, 1, err, sizeof err), RPT_E_FORMAT);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 20, 1, err, sizeof err), RPT_E_FORMAT);
     CHECK(same_file(a, p, n));
 
     /* a trailer cut short after a whole seal: the seal is signed, so the
      * generation is not thrown away either */
     CHECK(spit(a, p, n - 30) == 0);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 20, 1, err, sizeof err), RPT_E_FORMAT);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 20, 1, err, sizeof err), RPT_E_FORMAT);
     CHECK(same_file(a, p, n - 30));
 
     /* a seal whose signature does not verify does not protect a tail */
@@ -94,7 +77,7 @@ static void test_tail_with_seal(rpt_seckey *sk) {
     p[s + 8 + 100] ^= 0x01; /* in the signature */
     fix_crc(p, s);
     CHECK(spit(a, p, t + 10) == 0);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 20, 1, err, sizeof err), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 20, 1, err, sizeof err), RPT_OK);
     rpt_reader *r = NULL;
     rpt_verify_summary sum;
     CHECK_EQ_INT(rpt_reader_open_path(&r, a, 0), RPT_OK);
@@ -110,12 +93,12 @@ static void test_tail_without_seal(rpt_seckey *sk) {
     CHECK_EQ_INT(build_archive(a, sk, 3, 1), RPT_OK);
     size_t n1;
     uint8_t *g1 = slurp(a, &n1);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 10, 2, NULL, 0), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 10, 2, NULL, 0), RPT_OK);
     size_t n;
     uint8_t *p = slurp(a, &n);
     size_t s = last_of(p, n, "SEAL");
     CHECK(spit(a, p, s + 20) == 0); /* the records and index, half a seal */
-    CHECK_EQ_INT(append_with(a, sk, NULL, 20, 1, NULL, 0), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 20, 1, NULL, 0), RPT_OK);
     size_t m;
     uint8_t *q = slurp(a, &m);
     CHECK(m > n1 && memcmp(q, g1, n1) == 0);
@@ -147,7 +130,7 @@ static void test_key_id_taken(rpt_seckey *sk) {
     size_t n;
     uint8_t *p = slurp(a, &n);
     rpt_writer_options opt = trusting(&own, 1);
-    CHECK_EQ_INT(append_with(a, twin, &opt, 10, 1, err, sizeof err), RPT_E_KEY);
+    CHECK_EQ_INT(append_samples(a, twin, &opt, 10, 1, err, sizeof err), RPT_E_KEY);
     CHECK(strstr(err, "another public key") != NULL);
     CHECK(same_file(a, p, n));
     rpt_reader *r = NULL;
@@ -169,23 +152,23 @@ static void test_sealers_trusted(rpt_seckey *sk) {
     rpt_seckey_public(other, &op);
     CHECK_EQ_INT(build_archive(a, sk, 3, 1), RPT_OK);
     /* the appender's own key is trusted without being named */
-    CHECK_EQ_INT(append_with(a, sk, NULL, 10, 1, err, sizeof err), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 10, 1, err, sizeof err), RPT_OK);
     size_t n;
     uint8_t *p = slurp(a, &n);
     /* another key does not build on seals by sk unless told to trust it */
-    CHECK_EQ_INT(append_with(a, other, NULL, 20, 1, err, sizeof err), RPT_E_UNTRUSTED);
+    CHECK_EQ_INT(append_samples(a, other, NULL, 20, 1, err, sizeof err), RPT_E_UNTRUSTED);
     CHECK(strstr(err, "not trusted") != NULL);
     CHECK(same_file(a, p, n));
     rpt_writer_options opt = trusting(&own, 1);
-    CHECK_EQ_INT(append_with(a, other, &opt, 20, 1, err, sizeof err), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, other, &opt, 20, 1, err, sizeof err), RPT_OK);
     /* now generation 3 is other's: sk must be told to trust it */
     free(p);
     p = slurp(a, &n);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 30, 1, err, sizeof err), RPT_E_UNTRUSTED);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 30, 1, err, sizeof err), RPT_E_UNTRUSTED);
     CHECK(strstr(err, "generation 3") != NULL);
     CHECK(same_file(a, p, n));
     opt = trusting(&op, 1);
-    CHECK_EQ_INT(append_with(a, sk, &opt, 30, 1, err, sizeof err), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, &opt, 30, 1, err, sizeof err), RPT_OK);
     free(p);
     rpt_seckey_free(other);
 }
@@ -200,13 +183,13 @@ static void test_older_seal_checked(rpt_seckey *sk) {
     uint8_t *g1 = slurp(a, &n1);
     size_t s1 = last_of(g1, n1, "SEAL");
     free(g1);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 10, 1, NULL, 0), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 10, 1, NULL, 0), RPT_OK);
     size_t n;
     uint8_t *p = slurp(a, &n);
     p[s1 + 8 + 120] ^= 0x01; /* generation 1's signature */
     fix_crc(p, s1);
     CHECK(spit(a, p, n) == 0);
-    int rc = append_with(a, sk, NULL, 20, 1, err, sizeof err);
+    int rc = append_samples(a, sk, NULL, 20, 1, err, sizeof err);
     CHECK(rc == RPT_E_BADSIG || rc == RPT_E_DIGEST);
     CHECK(strstr(err, "generation 1") != NULL);
     CHECK(same_file(a, p, n));
@@ -218,7 +201,7 @@ static void test_older_seal_checked(rpt_seckey *sk) {
 static void test_sealed_verdicts(rpt_seckey *sk) {
     const char *a = tpath("verdicts.rpt");
     CHECK_EQ_INT(build_archive(a, sk, 2, 1), RPT_OK);
-    CHECK_EQ_INT(append_with(a, sk, NULL, 10, 1, NULL, 0), RPT_OK);
+    CHECK_EQ_INT(append_samples(a, sk, NULL, 10, 1, NULL, 0), RPT_OK);
     size_t n;
     uint8_t *p = slurp(a, &n);
     size_t s = last_of(p, n, "SEAL");

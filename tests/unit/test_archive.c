@@ -132,22 +132,11 @@ static void test_pipe(rpt_seckey *sk) {
 static rpt_pubkey test_sealers[2];
 
 static int append_n(const char *path, rpt_seckey *sk, unsigned from, unsigned n) {
-    rpt_writer *w = NULL;
     rpt_writer_options opt;
     rpt_writer_options_init(&opt);
     opt.trusted = test_sealers;
     opt.n_trusted = 2;
-    int rc = rpt_writer_open_append(&w, path, sk, &opt);
-    for (unsigned i = from; !rc && i < from + n; i++) {
-        char name[64], text[512];
-        rpt_record_info info;
-        sample_info(i, name, sizeof name, &info);
-        rc = rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text));
-    }
-    if (!rc) rc = rpt_writer_close(w);
-    if (rc) fprintf(stderr, "append: %s\n", rpt_writer_error(w));
-    rpt_writer_free(w);
-    return rc;
+    return append_samples(path, sk, &opt, from, n, NULL, 0);
 }
 
 static void test_append(rpt_seckey *sk) {

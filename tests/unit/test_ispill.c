@@ -9,24 +9,13 @@
 #include "reader.h"
 
 static int append_n(const char *path, rpt_seckey *sk, unsigned from, unsigned n) {
-    rpt_writer *w = NULL;
     rpt_writer_options opt;
     rpt_pubkey pk;
     rpt_seckey_public(sk, &pk);
     rpt_writer_options_init(&opt);
     opt.trusted = &pk;
     opt.n_trusted = 1;
-    int rc = rpt_writer_open_append(&w, path, sk, &opt);
-    for (unsigned i = from; !rc && i < from + n; i++) {
-        char name[64], text[512];
-        rpt_record_info info;
-        sample_info(i, name, sizeof name, &info);
-        rc = rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text));
-    }
-    if (!rc) rc = rpt_writer_close(w);
-    if (rc) fprintf(stderr, "append: %s\n", rpt_writer_error(w));
-    rpt_writer_free(w);
-    return rc;
+    return append_samples(path, sk, &opt, from, n, NULL, 0);
 }
 
 /* The INDX body at p: parsed, its entries re-encoded in memory. */

@@ -122,21 +122,6 @@ static void test_path_replaced(rpt_seckey *sk) {
     rpt_reader_free(r);
 }
 
-/* Adds n sample records, from number from, as a new generation. */
-static int append(const char *path, rpt_seckey *sk, unsigned from, unsigned n) {
-    rpt_writer *w = NULL;
-    int rc = rpt_writer_open_append(&w, path, sk, NULL);
-    for (unsigned i = from; !rc && i < from + n; i++) {
-        char name[64], text[512];
-        rpt_record_info info;
-        sample_info(i, name, sizeof name, &info);
-        rc = rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text));
-    }
-    if (!rc) rc = rpt_writer_close(w);
-    rpt_writer_free(w);
-    return rc;
-}
-
 /* What the twin and r say of the archive: the same. */
 static void same_view(rpt_reader *r, rpt_reader *t) {
     rpt_archive_info a, b;
@@ -157,7 +142,7 @@ static void test_appended_since(rpt_seckey *sk) {
     CHECK_EQ_INT(build_archive(path, sk, 4, 1), RPT_OK);
     rpt_reader *r = NULL, *t = NULL;
     CHECK_EQ_INT(rpt_reader_open_path(&r, path, 0), RPT_OK);
-    CHECK_EQ_INT(append(path, sk, 100, 3), RPT_OK);
+    CHECK_EQ_INT(append_samples(path, sk, NULL, 100, 3, NULL, 0), RPT_OK);
     CHECK_EQ_INT(rpt_reader_open_twin(&t, r), RPT_OK);
     CHECK(rpt_reader_count(t) == 4);
     same_view(r, t);
@@ -169,7 +154,7 @@ static void test_appended_since(rpt_seckey *sk) {
     CHECK_EQ_INT(build_archive(e, sk, 4, 1), RPT_OK);
     size_t n0, n1;
     uint8_t *g0 = slurp(e, &n0);
-    CHECK_EQ_INT(append(e, sk, 100, 40), RPT_OK);
+    CHECK_EQ_INT(append_samples(e, sk, NULL, 100, 40, NULL, 0), RPT_OK);
     uint8_t *g1 = slurp(e, &n1);
     CHECK(g0 && g1 && n1 > n0 + 200);
     CHECK(spit(e, g1, n1 - 100) == 0);
@@ -179,7 +164,7 @@ static void test_appended_since(rpt_seckey *sk) {
     CHECK_EQ_INT(rpt_reader_info(r, &a), RPT_OK);
     CHECK(a.tail_bytes > 0 && rpt_reader_count(r) == 4);
     /* the append cuts that tail and writes a shorter generation there */
-    CHECK_EQ_INT(append(e, sk, 200, 1), RPT_OK);
+    CHECK_EQ_INT(append_samples(e, sk, NULL, 200, 1, NULL, 0), RPT_OK);
     CHECK_EQ_INT(rpt_reader_open_twin(&t, r), RPT_OK);
     same_view(r, t);
     CHECK(reads_sample(t, 3));
