@@ -404,8 +404,11 @@ RPT_EXPORT int rpt_writer_add_using(rpt_writer *w, const rpt_record_info *info,
  * RPT_OK. */
 RPT_EXPORT int rpt_writer_close(rpt_writer *w) RPT_WARN_UNUSED;
 
-/* Records added so far in this generation, and bytes this writer has
- * written so far (for an append, only the bytes it adds). */
+/* Records rpt_writer_add() and rpt_writer_add_using() have taken so far
+ * in this generation, and bytes this writer has written so far (for an
+ * append, only the bytes it adds). With worker threads the bytes lag:
+ * the last records taken may still be in compression until the next
+ * add or rpt_writer_close(). */
 RPT_EXPORT uint64_t rpt_writer_records(const rpt_writer *w);
 RPT_EXPORT uint64_t rpt_writer_bytes(const rpt_writer *w);
 

@@ -56,6 +56,7 @@ struct rpt_writer {
     size_t n_aux, cap_aux;
     /* this generation's records, and the names of every record */
     rpti_ispill ib;
+    uint64_t accepted; /* records rpt_writer_add*() took: ib.n lags with workers */
     uint64_t base;
     /* open addressing: BLAKE2b-128 of each name, so that a million names
      * take 24 MB, not their bytes twice over; all zero is a free slot */
@@ -386,7 +387,10 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
     if (!w->ring) {
         rc = rpti_record_build(&w->chunk, &w->z, info, data, len, w->dicts, w->n_dicts, only, w->sk,
                               detail);
-        return rc ? fail_with(w, rc, detail) : emit(w, &w->chunk, info, len);
+        if (rc) return fail_with(w, rc, detail);
+        if ((rc = emit(w, &w->chunk, info, len))) return rc;
+        w->accepted++;
+        return RPT_OK;
     }
     /* the ring is full: write the oldest first */
     while (rpti_pool_full(&w->pool))
@@ -407,6 +411,7 @@ static int add_record(rpt_writer *w, const rpt_record_info *info, const void *da
         return fail_with(w, rc, detail);
     }
     rpti_pool_submit(&w->pool);
+    w->accepted++;
     /* write what is ready, without waiting */
     while (rpti_pool_busy(&w->pool) && rpti_pool_oldest(&w->pool, 0) != SIZE_MAX)
         if ((rc = drain_one(w))) return rc;
@@ -751,7 +756,7 @@ int rpt_writer_open_append(rpt_writer **out, const char *path, const rpt_seckey 
     return RPT_OK;
 }
 
-uint64_t rpt_writer_records(const rpt_writer *w) { return w ? w->ib.n : 0; }
+uint64_t rpt_writer_records(const rpt_writer *w) { return w ? w->accepted : 0; }
 /* An append counts what it adds, not the generations before it. */
 uint64_t rpt_writer_bytes(const rpt_writer *w) { return w ? w->pos - w->old_size : 0; }
 const char *rpt_writer_error(const rpt_writer *w) { return w ? w->fail.msg : "out of memory"; }

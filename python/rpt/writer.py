@@ -158,9 +158,8 @@ class Writer:
 
     @property
     def records(self):
-        """Records written so far in this generation. With worker threads
-        (threads != 1) a record still being compressed is not counted
-        yet; after close() every added record is in the archive."""
+        """Records added so far in this generation, with worker threads
+        too (bytes_written lags behind them until close())."""
         return _ffi.lib().rpt_writer_records(self._handle())
 
     @property

@@ -288,6 +288,28 @@ static void test_dictionaries(rpt_seckey *sk) {
     rpt_reader_free(r);
 }
 
+/* rpt_writer_records() counts every record taken, with worker threads
+ * too, where the ones still being compressed are not written yet. */
+static void test_records_taken(rpt_seckey *sk) {
+    for (unsigned threads = 1; threads <= 4; threads += 3) {
+        rpt_writer *w = NULL;
+        rpt_writer_options opt;
+        rpt_writer_options_init(&opt);
+        opt.threads = threads;
+        CHECK_EQ_INT(rpt_writer_open_path(&w, tpath("taken.rpt"), 1, sk, &opt), RPT_OK);
+        for (unsigned i = 0; i < 64; i++) {
+            char name[64], text[512];
+            rpt_record_info info;
+            sample_info(i, name, sizeof name, &info);
+            CHECK_EQ_INT(rpt_writer_add(w, &info, text, sample_text(i, text, sizeof text)), RPT_OK);
+            CHECK(rpt_writer_records(w) == i + 1);
+        }
+        CHECK_EQ_INT(rpt_writer_close(w), RPT_OK);
+        CHECK(rpt_writer_records(w) == 64);
+        rpt_writer_free(w);
+    }
+}
+
 int main(void) {
     CHECK_EQ_INT(rpt_init(), RPT_OK);
     rpt_seckey *sk = test_key(1);
@@ -296,6 +318,7 @@ int main(void) {
     test_pipe(sk);
     test_append(sk);
     test_dictionaries(sk);
+    test_records_taken(sk);
     rpt_seckey_free(sk);
     t_cleanup();
     return t_done("test_archive");
