@@ -154,10 +154,10 @@ static void *work(void *arg) {
     return NULL;
 }
 
-/* Whether the twin sees the archive as r does: a reader of its own over
- * the same open file (rpt_reader_open_twin), so it always should; this
- * makes sure that records are numbered and sealed alike before a worker
- * takes one. */
+/* Whether the twin sees the archive as r does. A twin reads the same open
+ * file (rpt_reader_open_twin), but bytes overwritten in place since r
+ * opened would give it another index: records must be numbered and
+ * sealed alike before a worker takes one. */
 static int same_archive(rpt_reader *mine, rpt_reader *theirs) {
     rpt_archive_info x, y;
     if (rpt_reader_info(mine, &x) != RPT_OK || rpt_reader_info(theirs, &y) != RPT_OK) return 0;
@@ -214,8 +214,7 @@ static fe_ahead *running;
  * nothing is torn down under them. */
 static void stop_at_exit(void) { fe_ahead_stop(running); }
 
-fe_ahead *fe_ahead_start(rpt_reader *r, unsigned flags,
-                         const uint64_t *order, uint64_t n) {
+fe_ahead *fe_ahead_start(rpt_reader *r, unsigned flags, const uint64_t *order, uint64_t n) {
     unsigned cpus = fe_cpu_count();
     /* one worker per core: checking a record costs more than writing its
      * file, so the caller waits on them more than they on it */

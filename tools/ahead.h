@@ -22,8 +22,7 @@ typedef struct fe_ahead fe_ahead;
  * core, few records) or cannot be had (no thread, no memory, no second
  * handle on the archive): the caller then reads the
  * records itself, as it would have. */
-fe_ahead *fe_ahead_start(rpt_reader *r, unsigned flags,
-                         const uint64_t *order, uint64_t n);
+fe_ahead *fe_ahead_start(rpt_reader *r, unsigned flags, const uint64_t *order, uint64_t n);
 
 /* The next record of order, waiting for it: what rpt_reader_read()
  * returned for it, with *rec filled as that fills it, and *why the

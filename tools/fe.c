@@ -697,6 +697,20 @@ char *fe_name_normalise(const char *path, const char **why) {
     return out;
 }
 
+void fe_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first) {
+    if (need <= *cap) return;
+    size_t nc = *cap ? *cap : first;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem) fe_die(FE_EXIT_USAGE, "out of memory");
+        nc *= 2;
+    }
+    void *p; /* *pp is a T *, for whatever T: copied as bytes, not cast */
+    memcpy(&p, pp, sizeof p);
+    if (!(p = realloc(p, nc * elem))) fe_die(FE_EXIT_USAGE, "out of memory");
+    memcpy(pp, &p, sizeof p);
+    *cap = nc;
+}
+
 const char *fe_file_kind(unsigned mode) {
     return S_ISDIR(mode) ? "a directory" : S_ISLNK(mode) ? "a symbolic link"
            : S_ISFIFO(mode) ? "a FIFO" : S_ISREG(mode) ? "a regular file" : "a device or socket";

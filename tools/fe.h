@@ -118,6 +118,11 @@ char *fe_name_normalise(const char *path, const char **why);
 /* 1 when the n bytes are valid UTF-8 with no NUL. */
 int fe_utf8_text(const uint8_t *p, size_t n);
 
+/* Makes the array at *pp (of elem-byte items, *cap of them) hold need:
+ * capacity doubles from first. Out of memory ends the program (exit 2),
+ * as every allocation in the tools does. */
+void fe_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first);
+
 /* What a file that is not a regular one is, for a refusal: "a directory",
  * "a symbolic link", "a FIFO", "a device or socket" (from st_mode). */
 const char *fe_file_kind(unsigned mode);

@@ -46,12 +46,7 @@ size_t mbox_split(const uint8_t *p, size_t n, mbox_msg **out, const char **why) 
             if (m.len >= 1 && p[body + m.len - 1] == '\n') m.len--;
             if (m.len >= 1 && p[body + m.len - 1] == '\r') m.len--;
         }
-        if (count == cap) {
-            cap = cap ? cap * 2 : 64;
-            mbox_msg *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) fe_die(FE_EXIT_USAGE, "out of memory");
-            v = nv;
-        }
+        fe_grow(&v, &cap, count + 1, sizeof *v, 64);
         v[count++] = m;
         i = j;
     }

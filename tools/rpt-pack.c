@@ -269,13 +269,7 @@ static uint64_t name_hash(const char *name) {
 
 /* Adds an input to the list (which copies its strings). */
 static void keep_input(pack *pk, const input *e) {
-    if (pk->n_hash == pk->hash_cap) {
-        size_t cap = pk->hash_cap ? pk->hash_cap * 2 : 1024;
-        uint64_t *v = realloc(pk->name_hash, cap * sizeof *v);
-        if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
-        pk->name_hash = v;
-        pk->hash_cap = cap;
-    }
+    fe_grow(&pk->name_hash, &pk->hash_cap, pk->n_hash + 1, sizeof *pk->name_hash, 1024);
     pk->name_hash[pk->n_hash++] = name_hash(e->name);
     if (inlist_add(&pk->in, e) != 0) list_failed(pk);
 }
@@ -358,13 +352,7 @@ static void walk_dir(pack *pk, const char *rel, const char *fs, const struct sta
         refuse(pk, "'%s': cannot read the directory: %s", rel, strerror(errno));
         return;
     }
-    if (pk->depth == pk->stack_cap) {
-        size_t cap = pk->stack_cap ? pk->stack_cap * 2 : 16;
-        dirid *s = realloc(pk->stack, cap * sizeof *s);
-        if (!s) fe_die(FE_EXIT_USAGE, "out of memory");
-        pk->stack = s;
-        pk->stack_cap = cap;
-    }
+    fe_grow(&pk->stack, &pk->stack_cap, pk->depth + 1, sizeof *pk->stack, 16);
     pk->stack[pk->depth].dev = st->st_dev;
     pk->stack[pk->depth].ino = st->st_ino;
     pk->depth++;
@@ -603,13 +591,7 @@ static void add_member(void *arg, archive_member *m) {
     input e = input_of(name, given, m->len, m->have_mtime ? m->mtime : a->fallback_mtime);
     e.mem = m->data ? m->data : (const uint8_t *)"";
     if (m->data) {
-        if (pk->n_owned == pk->owned_cap) {
-            size_t cap = pk->owned_cap ? pk->owned_cap * 2 : 64;
-            uint8_t **v = realloc(pk->owned, cap * sizeof *v);
-            if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
-            pk->owned = v;
-            pk->owned_cap = cap;
-        }
+        fe_grow(&pk->owned, &pk->owned_cap, pk->n_owned + 1, sizeof *pk->owned, 64);
         pk->owned[pk->n_owned++] = m->data;
         m->data = NULL;
     }

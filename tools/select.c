@@ -245,13 +245,7 @@ rpt_record *fe_record_dup(const rpt_record *rec) {
 }
 
 void fe_picks_add(fe_picks *p, const rpt_record *rec) {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        rpt_record **v = realloc(p->v, cap * sizeof *v);
-        if (!v) fe_die(FE_EXIT_USAGE, "out of memory");
-        p->v = v;
-        p->cap = cap;
-    }
+    fe_grow(&p->v, &p->cap, p->n + 1, sizeof *p->v, 64);
     p->v[p->n++] = fe_record_dup(rec);
 }
 
